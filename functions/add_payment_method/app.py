@@ -1,0 +1,28 @@
+"""POST /api/payments/add-payment-method/: tokenize a card and, if asked, save it for the student."""
+
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from linguaflex import factory
+from linguaflex.http import build_app, created, current_identity, ok, require_role, route
+from linguaflex.models.requests import AddPaymentMethodRequest
+from linguaflex.observability import logger, metrics, tracer
+
+app = build_app()
+
+
+@route(app, "POST", "/api/payments/add-payment-method/")
+def add_payment_method(body: AddPaymentMethodRequest):  # noqa: ANN201 - the resolver builds the response
+    identity = current_identity(app)
+    require_role(identity, "student")
+    result, is_new = factory.payment_method_service().add(identity, body)
+    if result["saved"] and is_new:
+        metrics.add_metric(name="CardsSaved", unit="Count", value=1)
+    return created(result) if is_new else ok(result)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)
+@metrics.log_metrics(capture_cold_start_metric=True)
+@tracer.capture_lambda_handler(capture_response=False)
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    return app.resolve(event, context)

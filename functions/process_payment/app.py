@@ -1,0 +1,27 @@
+"""POST /api/payments/process-payment/ (and /stripe-payments/process-payment/): pay for a gig."""
+
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from linguaflex import factory
+from linguaflex.http import build_app, current_identity, json_response, require_role, route
+from linguaflex.models.requests import ProcessPaymentRequest
+from linguaflex.observability import logger, metrics, tracer
+
+app = build_app()
+
+
+@route(app, "POST", "/api/payments/process-payment/")
+@route(app, "POST", "/stripe-payments/process-payment/")
+def process_payment(body: ProcessPaymentRequest):  # noqa: ANN201
+    identity = current_identity(app)
+    require_role(identity, "student")
+    result, status = factory.payment_service().process(identity, body)
+    return json_response(status, result)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)
+@metrics.log_metrics(capture_cold_start_metric=True)
+@tracer.capture_lambda_handler(capture_response=False)
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    return app.resolve(event, context)

@@ -1,0 +1,25 @@
+"""POST /api/payments/stripe-webhook/: no JWT; Stripe's signature over the raw body is the authentication."""
+
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from linguaflex import factory
+from linguaflex.http import build_app, ok, route
+from linguaflex.observability import logger, metrics, tracer
+
+app = build_app()
+
+
+@route(app, "POST", "/api/payments/stripe-webhook/")
+def stripe_webhook():  # noqa: ANN201
+    event = app.current_event
+    payload = event.decoded_body or ""
+    signature = event.headers.get("stripe-signature") or event.headers.get("Stripe-Signature") or ""
+    return ok(factory.webhook_service().receive(payload, signature))
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)
+@metrics.log_metrics(capture_cold_start_metric=True)
+@tracer.capture_lambda_handler(capture_response=False)
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    return app.resolve(event, context)

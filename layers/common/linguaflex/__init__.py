@@ -1,0 +1,1 @@
+"""LinguaFlex Payments: the shared package deployed as the `common` Lambda layer."""

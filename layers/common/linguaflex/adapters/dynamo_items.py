@@ -1,0 +1,175 @@
+"""Item shapes of the single table. Keys:
+
+| entity          | pk                 | sk          | gsi1 (student)                | gsi2 (teacher / admin)        |
+|-----------------|--------------------|-------------|-------------------------------|-------------------------------|
+| gig             | GIG#<id>           | GIG         |                               | TEACHER#<id> / GIG#<id>       |
+| teacher         | TEACHER#<id>       | PROFILE     |                               |                               |
+| student profile | USER#<id>          | PROFILE     |                               |                               |
+| payment         | PAYMENT#<id>       | PAYMENT     | STUDENT#<id> / PAYMENT#<ts>#<id> | TEACHER#<id> / PAYMENT#...  |
+| booking         | BOOKING#<id>       | BOOKING     | STUDENT#<id> / BOOKING#...    | TEACHER#<id> / BOOKING#...    |
+| duplicate guard | DUPLICATE#<hash>   | DUPLICATE   |                               |                               |
+| webhook event   | EVENT#<evt id>     | EVENT       |                               |                               |
+| ledger entry    | LEDGER#TEACHER#<id>| PAYMENT#<id>|                               |                               |
+| counters        | COUNTER            | IDS         |                               |                               |
+
+A student's saved cards live on the profile item as attributes `card_<pm id>` (a map) and
+`fp_<fingerprint>` (the pm id), so the whole wallet is one GetItem and a duplicate card is a failed
+condition on `fp_<fingerprint>`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, fields
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+from linguaflex.models.domain import (
+    Booking,
+    BookingStatus,
+    Gig,
+    Payment,
+    PaymentStatus,
+    SavedCard,
+    StudentProfile,
+)
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+CARD_PREFIX = "card_"
+FINGERPRINT_PREFIX = "fp_"
+
+
+def to_attr(value: Any) -> dict[str, Any]:
+    return _serializer.serialize(value)
+
+
+def to_item(data: dict[str, Any]) -> dict[str, Any]:
+    return {key: _serializer.serialize(value) for key, value in data.items() if value is not None}
+
+
+def from_item(item: dict[str, Any]) -> dict[str, Any]:
+    return {key: _plain(_deserializer.deserialize(value)) for key, value in item.items()}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def gig_key(gig_id: int) -> dict[str, Any]:
+    return {"pk": {"S": f"GIG#{gig_id}"}, "sk": {"S": "GIG"}}
+
+
+def profile_key(student_id: int) -> dict[str, Any]:
+    return {"pk": {"S": f"USER#{student_id}"}, "sk": {"S": "PROFILE"}}
+
+
+def teacher_key(teacher_id: int) -> dict[str, Any]:
+    return {"pk": {"S": f"TEACHER#{teacher_id}"}, "sk": {"S": "PROFILE"}}
+
+
+def payment_key(payment_id: int) -> dict[str, Any]:
+    return {"pk": {"S": f"PAYMENT#{payment_id}"}, "sk": {"S": "PAYMENT"}}
+
+
+def booking_key(booking_id: int) -> dict[str, Any]:
+    return {"pk": {"S": f"BOOKING#{booking_id}"}, "sk": {"S": "BOOKING"}}
+
+
+def duplicate_key(digest: str) -> dict[str, Any]:
+    return {"pk": {"S": f"DUPLICATE#{digest}"}, "sk": {"S": "DUPLICATE"}}
+
+
+def event_key(event_id: str) -> dict[str, Any]:
+    return {"pk": {"S": f"EVENT#{event_id}"}, "sk": {"S": "EVENT"}}
+
+
+COUNTER_KEY = {"pk": {"S": "COUNTER"}, "sk": {"S": "IDS"}}
+
+
+def gig_from_item(item: dict[str, Any]) -> Gig:
+    data = from_item(item)
+    return Gig(
+        gig_id=data["gig_id"],
+        teacher_id=data["teacher_id"],
+        price_cents=data["price_cents"],
+        active=bool(data.get("active", False)),
+        title=data.get("title", ""),
+        teacher_account_id=data.get("teacher_account_id"),
+    )
+
+
+def gig_to_item(gig: Gig) -> dict[str, Any]:
+    return {
+        **gig_key(gig.gig_id),
+        **to_item({**asdict(gig), "gsi2pk": f"TEACHER#{gig.teacher_id}", "gsi2sk": f"GIG#{gig.gig_id:012d}"}),
+    }
+
+
+def card_to_attr(card: SavedCard) -> dict[str, Any]:
+    return to_attr(asdict(card))
+
+
+def profile_from_item(student_id: int, item: dict[str, Any] | None) -> StudentProfile:
+    if not item:
+        return StudentProfile(student_id=student_id)
+    data = from_item(item)
+    cards = sorted(
+        (SavedCard(**value) for key, value in data.items() if key.startswith(CARD_PREFIX)),
+        key=lambda card: card.id,
+    )
+    return StudentProfile(student_id, data.get("stripe_customer_id"), tuple(cards))
+
+
+_PAYMENT_FIELDS = {f.name for f in fields(Payment)}
+_BOOKING_FIELDS = {f.name for f in fields(Booking)}
+
+
+def payment_to_item(payment: Payment) -> dict[str, Any]:
+    data = asdict(payment)
+    data["status"] = payment.status.value
+    data["next_action"] = json.dumps(payment.next_action) if payment.next_action else None
+    sort = f"PAYMENT#{payment.created_at}#{payment.payment_id:012d}"
+    data.update(
+        gsi1pk=f"STUDENT#{payment.student_id}",
+        gsi1sk=sort,
+        gsi2pk=f"TEACHER#{payment.teacher_id}",
+        gsi2sk=sort,
+    )
+    return {**payment_key(payment.payment_id), **to_item(data)}
+
+
+def payment_from_item(item: dict[str, Any]) -> Payment:
+    data = {k: v for k, v in from_item(item).items() if k in _PAYMENT_FIELDS}
+    data["status"] = PaymentStatus(data["status"])
+    if data.get("next_action"):
+        data["next_action"] = json.loads(data["next_action"])
+    return Payment(**data)
+
+
+def booking_to_item(booking: Booking) -> dict[str, Any]:
+    data = asdict(booking)
+    data["status"] = booking.status.value
+    sort = f"BOOKING#{booking.created_at}#{booking.booking_id:012d}"
+    data.update(
+        gsi1pk=f"STUDENT#{booking.student_id}",
+        gsi1sk=sort,
+        gsi2pk=f"TEACHER#{booking.teacher_id}",
+        gsi2sk=sort,
+    )
+    return {**booking_key(booking.booking_id), **to_item(data)}
+
+
+def booking_from_item(item: dict[str, Any]) -> Booking:
+    data = {k: v for k, v in from_item(item).items() if k in _BOOKING_FIELDS}
+    data["status"] = BookingStatus(data["status"])
+    return Booking(**data)

@@ -1,0 +1,72 @@
+"""Adapters and services built once per container (cold start) and reused by every invocation."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from linguaflex.config import get_settings
+
+
+@lru_cache(maxsize=1)
+def dynamodb_client() -> Any:
+    import boto3
+
+    # AWS_ENDPOINT_URL_DYNAMODB points this at moto's server locally; unset in AWS.
+    return boto3.client("dynamodb")
+
+
+@lru_cache(maxsize=1)
+def repository() -> Any:
+    from linguaflex.adapters.dynamo import DynamoRepository
+
+    return DynamoRepository(dynamodb_client(), get_settings().table_name)
+
+
+@lru_cache(maxsize=1)
+def gateway() -> Any:
+    import stripe
+
+    from linguaflex.adapters.stripe_gateway import StripeGateway
+
+    settings = get_settings()
+    client = stripe.StripeClient(
+        settings.stripe_api_key.get_secret_value(),
+        base_addresses={"api": settings.stripe_api_base} if settings.stripe_api_base else None,
+        max_network_retries=settings.stripe_max_network_retries,
+        http_client=stripe.RequestsClient(timeout=(3.05, settings.stripe_timeout_seconds)),
+    )
+    secret = settings.stripe_webhook_secret.get_secret_value() if settings.stripe_webhook_secret else None
+    return StripeGateway(client, secret, settings.stripe_map_test_cards, settings.webhook_tolerance_seconds)
+
+
+def payment_method_service() -> Any:
+    from linguaflex.services.payment_methods import PaymentMethodService
+
+    return PaymentMethodService(repository(), gateway(), get_settings())
+
+
+def payment_service() -> Any:
+    from linguaflex.services.payments import PaymentService
+
+    return PaymentService(repository(), gateway(), get_settings())
+
+
+def payment_queries() -> Any:
+    from linguaflex.services.payment_queries import PaymentQueries
+
+    return PaymentQueries(repository(), gateway())
+
+
+def webhook_service() -> Any:
+    from linguaflex.services.webhooks import WebhookService
+
+    return WebhookService(repository(), gateway())
+
+
+def reset() -> None:
+    """Tests and the local stack rebuild everything after changing the environment."""
+    from linguaflex.config import get_auth_settings
+
+    for cached in (dynamodb_client, repository, gateway, get_settings, get_auth_settings):
+        cached.cache_clear()

@@ -1,0 +1,114 @@
+"""The API edge: one resolver factory, the identity from the authorizer, errors as the contract's envelope."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from http import HTTPStatus
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+from linguaflex import errors
+from linguaflex.models.domain import Identity, Role
+from linguaflex.observability import logger, metrics
+
+_ROLES: set[str] = {"student", "teacher", "admin"}
+MAX_BODY_BYTES = 16 * 1024
+
+
+def json_response(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body, headers=headers)
+
+
+def error_response(
+    status: int, message: str, details: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+) -> Response:
+    body: dict[str, Any] = {"success": False, "error": message}
+    if details:
+        body["details"] = details
+    return json_response(status, body, headers)
+
+
+def build_app() -> APIGatewayHttpResolver:
+    app = APIGatewayHttpResolver(enable_validation=True)
+
+    @app.exception_handler(errors.DomainError)
+    def domain_error(exc: errors.DomainError) -> Response:
+        headers = None
+        if isinstance(exc, errors.RateLimited | errors.RequestInProgress):
+            headers = {"Retry-After": str(exc.retry_after_seconds)}
+        if exc.status_code >= 500:
+            logger.warning("Dependency failure", extra={"error_type": type(exc).__name__})
+        return error_response(exc.status_code, exc.message, exc.details, headers)
+
+    @app.exception_handler(RequestValidationError)
+    def invalid_request(exc: RequestValidationError) -> Response:
+        return error_response(400, "Invalid request", validation_details(exc.errors()))
+
+    @app.not_found
+    def not_found(_: Exception) -> Response:
+        return error_response(404, "Not found")
+
+    @app.exception_handler(Exception)
+    def unexpected(exc: Exception) -> Response:
+        # The exception type only: its text may quote input. The redaction filter guards the traceback.
+        logger.exception("Unhandled error", extra={"error_type": type(exc).__name__})
+        metrics.add_metric(name="UnhandledErrors", unit="Count", value=1)
+        return error_response(500, "Internal error, the request was not completed")
+
+    return app
+
+
+def validation_details(problems: Any) -> dict[str, str]:
+    """Field -> message, never the rejected input (it may be a card number)."""
+    details: dict[str, str] = {}
+    for problem in problems:
+        location = [str(part) for part in problem.get("loc", ()) if part not in ("body",)]
+        field = ".".join(location) or "body"
+        message = problem.get("msg", "Invalid value")
+        if problem.get("type") == "json_invalid":
+            field, message = "body", "Request body is not valid JSON"
+        details.setdefault(field, message)
+    return details
+
+
+def route(app: APIGatewayHttpResolver, method: str, path: str, **options: Any) -> Callable[[Any], Any]:
+    """Register a contract path and its twin without the trailing slash."""
+
+    def register(handler: Any) -> Any:
+        app.route(path, method, **options)(handler)
+        if path.endswith("/"):
+            app.route(path.rstrip("/"), method, include_in_schema=False, **options)(handler)
+        return handler
+
+    return register
+
+
+def current_identity(app: APIGatewayHttpResolver) -> Identity:
+    """Identity comes only from the authorizer's context, never from the request itself."""
+    context = app.current_event.request_context.authorizer.get_lambda or {}
+    user_id, role = context.get("user_id"), context.get("role", "student")
+    if user_id is None or str(role) not in _ROLES:
+        raise errors.Forbidden("Missing identity")
+    try:
+        return Identity(user_id=int(user_id), role=_role(str(role)))
+    except ValueError as exc:
+        raise errors.Forbidden("Missing identity") from exc
+
+
+def _role(value: str) -> Role:
+    return value  # type: ignore[return-value]
+
+
+def require_role(identity: Identity, *roles: Role) -> None:
+    if identity.role not in roles:
+        raise errors.Forbidden(f"This action requires the {' or '.join(roles)} role")
+
+
+def created(body: dict[str, Any]) -> Response:
+    return json_response(HTTPStatus.CREATED, body)
+
+
+def ok(body: dict[str, Any]) -> Response:
+    return json_response(HTTPStatus.OK, body)

@@ -1,0 +1,122 @@
+"""Saving, listing and removing a student's cards."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from linguaflex.cards import check_card
+from linguaflex.clock import contract_timestamp, utc_now_iso
+from linguaflex.config import Settings
+from linguaflex.errors import Conflict, NotFound
+from linguaflex.models.domain import Identity, NewCard, SavedCard, StudentProfile
+from linguaflex.models.requests import AddPaymentMethodRequest
+from linguaflex.ports import PaymentGateway, PaymentsRepository
+from linguaflex.services.customers import ensure_customer
+
+
+class PaymentMethodService:
+    def __init__(self, repository: PaymentsRepository, gateway: PaymentGateway, settings: Settings) -> None:
+        self._repository = repository
+        self._gateway = gateway
+        self._settings = settings
+
+    def add(self, identity: Identity, request: AddPaymentMethodRequest) -> tuple[dict[str, Any], bool]:
+        """Returns the response body and whether something new was created."""
+        card = check_card(
+            request.card_number.get_secret_value(),
+            request.exp_month,
+            request.exp_year,
+            request.cvc.get_secret_value(),
+        )
+        card_id = self._repository.allocate_ids("card")["card"]
+        if not request.save_for_future:
+            one_time = self._gateway.create_payment_method(card, request.cardholder_name, f"card-{card_id}-create")
+            return _added(one_time.stripe_payment_method_id, one_time, saved=False), True
+
+        profile = self._repository.get_profile(identity.user_id)
+        if len(profile.cards) >= self._settings.max_saved_cards:
+            raise Conflict(f"You can save at most {self._settings.max_saved_cards} cards; remove one first")
+        customer_id = ensure_customer(self._repository, self._gateway, profile)
+        token = self._gateway.payment_method_for_card(card)
+        if token is not None:
+            # Test mode without raw card access: attaching the token creates the PaymentMethod.
+            attached = self._gateway.attach_payment_method(token, customer_id, f"card-{card_id}-attach")
+            existing = profile.card_by_fingerprint(attached.fingerprint)
+            if existing:
+                self._gateway.detach_payment_method(attached.stripe_payment_method_id)
+                return _already_saved(existing), False
+        else:
+            created = self._gateway.create_payment_method(card, request.cardholder_name, f"card-{card_id}-create")
+            existing = profile.card_by_fingerprint(created.fingerprint)
+            if existing:
+                return _already_saved(existing), False
+            attached = self._gateway.attach_payment_method(
+                created.stripe_payment_method_id, customer_id, f"card-{card_id}-attach"
+            )
+        saved = self._repository.save_card(
+            identity.user_id, customer_id, saved_card(card_id, attached), self._settings.max_saved_cards
+        )
+        if saved.stripe_payment_method_id != attached.stripe_payment_method_id:
+            return _already_saved(saved), False
+        return _added(saved.stripe_payment_method_id, attached, saved=True), True
+
+    def list(self, identity: Identity) -> dict[str, Any]:
+        profile = self._repository.get_profile(identity.user_id)
+        return {"results": [card_view(card) for card in profile.cards]}
+
+    def remove(self, identity: Identity, card_id: int) -> dict[str, Any]:
+        profile: StudentProfile = self._repository.get_profile(identity.user_id)
+        card = profile.card_by_id(card_id)
+        if card is None:
+            raise NotFound("Payment method not found")
+        self._gateway.detach_payment_method(card.stripe_payment_method_id)
+        self._repository.delete_card(identity.user_id, card)
+        return {"success": True, "message": "Payment method removed", "id": card_id}
+
+
+def saved_card(card_id: int, card: NewCard) -> SavedCard:
+    return SavedCard(
+        id=card_id,
+        stripe_payment_method_id=card.stripe_payment_method_id,
+        brand=card.brand,
+        last4=card.last4,
+        exp_month=card.exp_month,
+        exp_year=card.exp_year,
+        fingerprint=card.fingerprint,
+        created_at=utc_now_iso(),
+    )
+
+
+def card_view(card: SavedCard) -> dict[str, Any]:
+    return {
+        "id": card.id,
+        "stripe_payment_method_id": card.stripe_payment_method_id,
+        "card_last4": card.last4,
+        "card_brand": card.brand,
+        "card_exp_month": card.exp_month,
+        "card_exp_year": card.exp_year,
+        "created_at": contract_timestamp(card.created_at),
+    }
+
+
+def _added(payment_method_id: str, card: NewCard, saved: bool) -> dict[str, Any]:
+    return {
+        "success": True,
+        "message": "Payment method added successfully",
+        "payment_method_id": payment_method_id,
+        "card_last4": card.last4,
+        "card_brand": card.brand,
+        "saved": saved,
+    }
+
+
+def _already_saved(card: SavedCard) -> dict[str, Any]:
+    return {
+        "success": True,
+        "message": "This card is already saved",
+        "payment_method_id": card.stripe_payment_method_id,
+        "card_last4": card.last4,
+        "card_brand": card.brand,
+        "saved": True,
+        "already_saved": True,
+    }
