@@ -4,7 +4,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from linguaflex import factory
-from linguaflex.http import build_app, created, current_identity, ok, require_role, route
+from linguaflex.http import build_app, current_identity, idempotency_key, json_response, require_role, route
 from linguaflex.models.requests import AddPaymentMethodRequest
 from linguaflex.observability import logger, metrics, tracer
 
@@ -15,10 +15,15 @@ app = build_app()
 def add_payment_method(body: AddPaymentMethodRequest):  # noqa: ANN201 - the resolver builds the response
     identity = current_identity(app)
     require_role(identity, "student")
-    result, is_new = factory.payment_method_service().add(identity, body)
-    if result["saved"] and is_new:
-        metrics.add_metric(name="CardsSaved", unit="Count", value=1)
-    return created(result) if is_new else ok(result)
+    logger.append_keys(user_id=identity.user_id)
+    result, status = factory.run_idempotent(
+        "add-payment-method",
+        identity,
+        idempotency_key(app),
+        body,
+        lambda: factory.payment_method_service().add(identity, body),
+    )
+    return json_response(status, result)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)

@@ -4,7 +4,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from linguaflex import factory
-from linguaflex.http import build_app, current_identity, json_response, require_role, route
+from linguaflex.http import build_app, current_identity, idempotency_key, json_response, require_role, route
 from linguaflex.models.requests import ProcessPaymentRequest
 from linguaflex.observability import logger, metrics, tracer
 
@@ -13,10 +13,17 @@ app = build_app()
 
 @route(app, "POST", "/api/payments/process-payment/")
 @route(app, "POST", "/stripe-payments/process-payment/")
-def process_payment(body: ProcessPaymentRequest):  # noqa: ANN201
+def process_payment(body: ProcessPaymentRequest):  # noqa: ANN201 - the resolver builds the response
     identity = current_identity(app)
     require_role(identity, "student")
-    result, status = factory.payment_service().process(identity, body)
+    logger.append_keys(user_id=identity.user_id)
+    result, status = factory.run_idempotent(
+        "process-payment",
+        identity,
+        idempotency_key(app),
+        body,
+        lambda: factory.payment_service().process(identity, body),
+    )
     return json_response(status, result)
 
 

@@ -33,10 +33,15 @@ class Admin:
                     body = error.body(request_id, self.api.clock.timestamp())
                     response = Response(error.status, encode_json(body))
                 except (ValueError, KeyError) as error:
-                    response = Response(400, encode_json({"error": {"type": "invalid_request_error", "message": str(error)}}))
+                    response = Response(
+                        400, encode_json({"error": {"type": "invalid_request_error", "message": str(error)}})
+                    )
                 response.headers["Request-Id"] = request_id
                 return response
-        return Response(404, encode_json({"error": {"type": "invalid_request_error", "message": "Unknown emulator endpoint"}}))
+        return Response(
+            404,
+            encode_json({"error": {"type": "invalid_request_error", "message": "Unknown emulator endpoint"}}),
+        )
 
     def reset(self, request: Request, args: dict[str, str], request_id: str) -> Response:
         self._reset()

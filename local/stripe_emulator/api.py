@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+
 from . import auth, faults, routes
 from .clock import Clock
 from .context import Context
@@ -104,7 +105,11 @@ class Api:
             return Response(
                 replay.status,
                 replay.body,
-                {"Idempotency-Key": key, "Idempotent-Replayed": "true", "Original-Request": replay.request_id},
+                {
+                    "Idempotency-Key": key,
+                    "Idempotent-Replayed": "true",
+                    "Original-Request": replay.request_id,
+                },
             )
         stored: StoredResponse | None = None
         try:
@@ -153,4 +158,3 @@ def _injected_error(mode: str) -> StripeError:
         code="rate_limit",
         stored=False,
     )
-

@@ -22,7 +22,12 @@ class CardFailure:
 
     def error(self, status: int = 402) -> StripeError:
         return StripeError(
-            status, "card_error", self.message, code=self.code, decline_code=self.decline_code, param=self.param
+            status,
+            "card_error",
+            self.message,
+            code=self.code,
+            decline_code=self.decline_code,
+            param=self.param,
         )
 
 

@@ -51,7 +51,10 @@ class StripeEmulator:
         self._api.base_url = self.url
         self._dispatcher.start()
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, name="stripe-emulator", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name="stripe-emulator",
+            daemon=True,
         )
         self._thread.start()
         return self
@@ -122,7 +125,9 @@ class StripeEmulator:
 
     def authenticate_payment_intent(self, payment_intent_id: str, outcome: str = "succeed") -> dict[str, Any]:
         """Complete ("succeed") or fail ("fail") 3-D Secure, like POST /_emulator/payment_intents/{id}/authenticate."""
-        return self._admin_call("POST", f"/_emulator/payment_intents/{payment_intent_id}/authenticate", f"outcome={outcome}")
+        return self._admin_call(
+            "POST", f"/_emulator/payment_intents/{payment_intent_id}/authenticate", f"outcome={outcome}"
+        )
 
     def create_dispute(self, charge_id: str, reason: str = "fraudulent") -> dict[str, Any]:
         """Open a dispute on a charge, like POST /_emulator/charges/{id}/dispute."""

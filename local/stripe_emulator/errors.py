@@ -60,9 +60,7 @@ def validation_error(message: str, *, code: str | None = None, param: str | None
 def resource_missing(kind: str, object_id: str, param: str) -> StripeError:
     # Path lookups answer 404 with param "id"; lookups of body parameters answer 400 naming the parameter.
     status = 404 if param == "id" else 400
-    return invalid_request(
-        f"No such {kind}: '{object_id}'", code="resource_missing", param=param, status=status
-    )
+    return invalid_request(f"No such {kind}: '{object_id}'", code="resource_missing", param=param, status=status)
 
 
 def unexpected_state(message: str, *, code: str = "payment_intent_unexpected_state") -> StripeError:

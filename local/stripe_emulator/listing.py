@@ -21,9 +21,7 @@ def paginate(
     limit = params.get("limit")
     limit = 10 if limit is None else limit
     if not 1 <= limit <= 100:
-        raise validation_error(
-            "Invalid limit: must be an integer between 1 and 100 (inclusive)", param="limit"
-        )
+        raise validation_error("Invalid limit: must be an integer between 1 and 100 (inclusive)", param="limit")
     starting_after, ending_before = params.get("starting_after"), params.get("ending_before")
     if starting_after and ending_before:
         raise validation_error(

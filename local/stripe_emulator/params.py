@@ -97,9 +97,7 @@ def _as_int(raw: str, name: str) -> int:
     try:
         return int(raw)
     except ValueError:
-        raise validation_error(
-            f"Invalid integer: {raw}", code="parameter_invalid_integer", param=name
-        ) from None
+        raise validation_error(f"Invalid integer: {raw}", code="parameter_invalid_integer", param=name) from None
 
 
 def _as_bool(raw: str, name: str) -> bool:

@@ -6,22 +6,17 @@ Set STRIPE_TEST_SECRET_KEY to run the same suite against Stripe; tests marked `e
 from __future__ import annotations
 
 import os
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import pytest
 import stripe
 
-# Make `local.stripe_emulator` importable however pytest is launched (plain `pytest` does not add the cwd).
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from local.stripe_emulator import StripeEmulator
 
-from local.stripe_emulator import StripeEmulator  # noqa: E402
-
-from .helpers import CARDS_ONLY, ReceivedWebhook, WebhookReceiver  # noqa: E402, F401
+from .helpers import CARDS_ONLY, ReceivedWebhook, WebhookReceiver
 
 REAL_STRIPE_KEY = os.environ.get("STRIPE_TEST_SECRET_KEY")
 
@@ -66,6 +61,12 @@ def _client(emulator: StripeEmulator | None, **options: Any) -> stripe.StripeCli
 @pytest.fixture
 def client(_session_emulator: StripeEmulator | None) -> stripe.StripeClient:
     return _client(_session_emulator)
+
+
+@pytest.fixture
+def retrying_client(_session_emulator: StripeEmulator | None) -> stripe.StripeClient:
+    """StripeClient does not retry unless asked (stripe 16 leaves max_network_retries unset)."""
+    return _client(_session_emulator, max_network_retries=2)
 
 
 @pytest.fixture

@@ -44,5 +44,3 @@ class WebhookReceiver:
     def types(self) -> list[str]:
         with self.lock:
             return [item.event["type"] for item in self.received]
-
-

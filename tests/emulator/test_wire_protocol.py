@@ -23,7 +23,11 @@ def test_objects_have_stripe_ids_object_fields_and_request_id_header(client: str
 
 def test_nested_bracket_params_and_metadata_updates(client: stripe.StripeClient) -> None:
     customer = client.v1.customers.create(
-        params={"name": "Ana", "address": {"city": "Lisbon", "country": "PT"}, "metadata": {"a": "1", "b": "2"}}
+        params={
+            "name": "Ana",
+            "address": {"city": "Lisbon", "country": "PT"},
+            "metadata": {"a": "1", "b": "2"},
+        }
     )
 
     updated = client.v1.customers.update(customer.id, params={"metadata": {"a": "", "c": "3"}, "email": "x@y.z"})
@@ -62,7 +66,11 @@ def test_unknown_parameter_is_rejected(client: stripe.StripeClient) -> None:
 
     error = raised.value.error
     assert raised.value.http_status == 400
-    assert (error.type, error.code, error.param) == ("invalid_request_error", "parameter_unknown", "favourite_colour")
+    assert (error.type, error.code, error.param) == (
+        "invalid_request_error",
+        "parameter_unknown",
+        "favourite_colour",
+    )
     assert error.message == "Received unknown parameter: favourite_colour"
     assert error.doc_url == "https://stripe.com/docs/error-codes/parameter-unknown"
 
@@ -80,7 +88,11 @@ def test_missing_required_param(client: stripe.StripeClient) -> None:
         client.v1.payment_intents.create(params={"currency": "usd"})
 
     error = raised.value.error
-    assert (error.code, error.param, error.message) == ("parameter_missing", "amount", "Missing required param: amount.")
+    assert (error.code, error.param, error.message) == (
+        "parameter_missing",
+        "amount",
+        "Missing required param: amount.",
+    )
 
 
 def test_unknown_id_in_path_is_404_resource_missing(client: stripe.StripeClient) -> None:

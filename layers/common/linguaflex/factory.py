@@ -40,6 +40,23 @@ def gateway() -> Any:
     return StripeGateway(client, secret, settings.stripe_map_test_cards, settings.webhook_tolerance_seconds)
 
 
+@lru_cache(maxsize=1)
+def idempotent_runner() -> Any:
+    from linguaflex.idempotency import IdempotentRunner
+
+    return IdempotentRunner(dynamodb_client(), get_settings().idempotency_table_name)
+
+
+def run_idempotent(scope: str, identity: Any, key: str | None, body: Any, action: Any) -> Any:
+    """Runs `action` once per (caller, scope, Idempotency-Key); without a key it simply runs."""
+    from linguaflex.idempotency import body_digest
+
+    if key is None:
+        return action()
+    digest = body_digest(get_settings().stripe_api_key.get_secret_value(), body)
+    return idempotent_runner().run(scope, identity, key, digest, action)
+
+
 def payment_method_service() -> Any:
     from linguaflex.services.payment_methods import PaymentMethodService
 
@@ -64,9 +81,27 @@ def webhook_service() -> Any:
     return WebhookService(repository(), gateway())
 
 
+def booking_service() -> Any:
+    from linguaflex.services.bookings import BookingService
+
+    return BookingService(repository(), gateway())
+
+
+def refund_request_service() -> Any:
+    from linguaflex.services.refunds import RefundRequestService
+
+    return RefundRequestService(repository(), gateway())
+
+
+def reconciler() -> Any:
+    from linguaflex.services.reconciliation import Reconciler
+
+    return Reconciler(repository(), gateway())
+
+
 def reset() -> None:
     """Tests and the local stack rebuild everything after changing the environment."""
     from linguaflex.config import get_auth_settings
 
-    for cached in (dynamodb_client, repository, gateway, get_settings, get_auth_settings):
+    for cached in (dynamodb_client, repository, gateway, idempotent_runner, get_settings, get_auth_settings):
         cached.cache_clear()

@@ -38,6 +38,8 @@ def build_app() -> APIGatewayHttpResolver:
         headers = None
         if isinstance(exc, errors.RateLimited | errors.RequestInProgress):
             headers = {"Retry-After": str(exc.retry_after_seconds)}
+        if isinstance(exc, errors.RateLimited):
+            metrics.add_metric(name="RateLimitedRequests", unit="Count", value=1)
         if exc.status_code >= 500:
             logger.warning("Dependency failure", extra={"error_type": type(exc).__name__})
         return error_response(exc.status_code, exc.message, exc.details, headers)
@@ -99,6 +101,11 @@ def current_identity(app: APIGatewayHttpResolver) -> Identity:
 
 def _role(value: str) -> Role:
     return value  # type: ignore[return-value]
+
+
+def idempotency_key(app: APIGatewayHttpResolver) -> str | None:
+    headers = app.current_event.headers or {}
+    return headers.get("idempotency-key") or headers.get("Idempotency-Key")
 
 
 def require_role(identity: Identity, *roles: Role) -> None:

@@ -67,7 +67,11 @@ def record(
                 "funding": card["funding"],
                 "last4": card["last4"],
                 "network": card["brand"],
-                "three_d_secure": {"authentication_flow": "challenge", "result": "authenticated", "version": "2.2.0"}
+                "three_d_secure": {
+                    "authentication_flow": "challenge",
+                    "result": "authenticated",
+                    "version": "2.2.0",
+                }
                 if three_d_secure
                 else None,
                 "wallet": None,

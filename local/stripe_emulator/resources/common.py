@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 
 def apply_metadata(current: dict[str, str], update: dict[str, str] | None) -> dict[str, str]:
     """Merge a metadata update; an empty value deletes the key, an empty hash (`metadata=`) clears all."""
@@ -21,7 +19,22 @@ def apply_metadata(current: dict[str, str], update: dict[str, str] | None) -> di
 
 
 CURRENCY_SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "cad": "$", "aud": "$", "jpy": "¥"}
-ZERO_DECIMAL = {"jpy", "krw", "vnd", "clp", "pyg", "xof", "xaf", "ugx", "rwf", "mga", "kmf", "gnf", "djf", "bif"}
+ZERO_DECIMAL = {
+    "jpy",
+    "krw",
+    "vnd",
+    "clp",
+    "pyg",
+    "xof",
+    "xaf",
+    "ugx",
+    "rwf",
+    "mga",
+    "kmf",
+    "gnf",
+    "djf",
+    "bif",
+}
 
 
 def format_amount(amount: int, currency: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from typing import Any
 from urllib.parse import quote
@@ -110,12 +111,20 @@ def _next_action(ctx: Context, payment_intent: dict[str, Any], return_url: str |
         }
     return {
         "type": "use_stripe_sdk",
-        "use_stripe_sdk": {"type": "three_d_secure_redirect", "stripe_js": challenge_url, "source": new_id("src")},
+        "use_stripe_sdk": {
+            "type": "three_d_secure_redirect",
+            "stripe_js": challenge_url,
+            "source": new_id("src"),
+        },
     }
 
 
 def charge_card(
-    ctx: Context, payment_intent: dict[str, Any], payment_method: dict[str, Any], *, authenticated: bool = False
+    ctx: Context,
+    payment_intent: dict[str, Any],
+    payment_method: dict[str, Any],
+    *,
+    authenticated: bool = False,
 ) -> None:
     card = payment_methods.test_card(ctx, payment_method)
     failure = card.decline or card.charge_failure
@@ -181,10 +190,9 @@ def authenticate(ctx: Context, payment_intent: dict[str, Any], succeed: bool) ->
     payment_method = ctx.state.require("payment_method", payment_intent["payment_method"], "payment_method")
     payment_intent["next_action"] = None
     if succeed:
-        try:
+        # A decline after the challenge is recorded on the PaymentIntent; nobody is waiting for the 402.
+        with contextlib.suppress(StripeError):
             charge_card(ctx, payment_intent, payment_method, authenticated=True)
-        except StripeError:
-            pass  # the decline is recorded on the PaymentIntent, as after a real challenge
         return
     error = StripeError(
         400,
@@ -193,9 +201,7 @@ def authenticate(ctx: Context, payment_intent: dict[str, Any], succeed: bool) ->
         code="payment_intent_authentication_failure",
         extra={"payment_method": copy.deepcopy(payment_method)},
     )
-    payment_intent.update(
-        status="requires_payment_method", payment_method=None, last_payment_error=error_object(error)
-    )
+    payment_intent.update(status="requires_payment_method", payment_method=None, last_payment_error=error_object(error))
     ctx.emit("payment_intent.payment_failed", payment_intent)
 
 
@@ -209,8 +215,7 @@ def capture(ctx: Context, payment_intent: dict[str, Any], amount: int | None, fe
     amount = capturable if amount is None else amount
     if amount > capturable:
         raise invalid_request(
-            f"The amount to capture ({amount}) must be less than or equal to the amount capturable "
-            f"({capturable}).",
+            f"The amount to capture ({amount}) must be less than or equal to the amount capturable ({capturable}).",
             param="amount_to_capture",
         )
     if fee is not None:

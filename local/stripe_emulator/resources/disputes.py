@@ -10,7 +10,14 @@ from ..ids import new_id
 from ..listing import LIST_PARAMS, paginate
 from ..params import FREE, STR, validate
 
-REASONS = ("fraudulent", "product_not_received", "duplicate", "general", "unrecognized", "credit_not_processed")
+REASONS = (
+    "fraudulent",
+    "product_not_received",
+    "duplicate",
+    "general",
+    "unrecognized",
+    "credit_not_processed",
+)
 
 
 def open_dispute(ctx: Context, charge_id: str, reason: str, amount: int | None) -> dict[str, Any]:

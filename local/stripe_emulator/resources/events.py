@@ -46,6 +46,8 @@ def create_endpoint(ctx: Context) -> dict[str, Any]:
         },
         required=("url", "enabled_events"),
     )
+    if not params["url"].startswith(("http://", "https://")):
+        raise validation_error(f"Invalid URL: {params['url']}. URLs must begin with http or https.", param="url")
     if not params["enabled_events"]:
         raise validation_error(
             "Missing required param: enabled_events.", code="parameter_missing", param="enabled_events"

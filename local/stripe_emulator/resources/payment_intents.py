@@ -13,7 +13,13 @@ from . import charges, confirmation, payment_methods
 from .common import CURRENCY_SYMBOLS, apply_metadata
 
 MINIMUM_AMOUNT = 50
-CANCELABLE = ("requires_payment_method", "requires_capture", "requires_confirmation", "requires_action", "processing")
+CANCELABLE = (
+    "requires_payment_method",
+    "requires_capture",
+    "requires_confirmation",
+    "requires_action",
+    "processing",
+)
 
 _OFF_SESSION = Enum(("one_off", "recurring"), allow_bool=True)
 _SETUP_FUTURE_USAGE = Enum(("off_session", "on_session"))
@@ -101,9 +107,7 @@ def _check_create_params(ctx: Context, params: dict[str, Any]) -> None:
     if not params.get("confirm"):
         for name in ("off_session", "return_url", "error_on_requires_action"):
             if params.get(name) is not None:
-                raise validation_error(
-                    f"You may only specify `{name}` when `confirm` is set to `true`.", param=name
-                )
+                raise validation_error(f"You may only specify `{name}` when `confirm` is set to `true`.", param=name)
     if params.get("automatic_payment_methods") is not None and params.get("payment_method_types"):
         raise validation_error(
             "You may only specify one of these parameters: automatic_payment_methods, payment_method_types.",
@@ -156,7 +160,12 @@ def _build(ctx: Context, params: dict[str, Any], payment_method: dict[str, Any] 
         "payment_method": payment_method["id"] if payment_method else None,
         "payment_method_configuration_details": None,
         "payment_method_options": {
-            "card": {"installments": None, "mandate_options": None, "network": None, "request_three_d_secure": "automatic"}
+            "card": {
+                "installments": None,
+                "mandate_options": None,
+                "network": None,
+                "request_three_d_secure": "automatic",
+            }
         },
         "payment_method_types": types or ["card"],
         "processing": None,
@@ -168,7 +177,10 @@ def _build(ctx: Context, params: dict[str, Any], payment_method: dict[str, Any] 
         "statement_descriptor": params.get("statement_descriptor"),
         "statement_descriptor_suffix": params.get("statement_descriptor_suffix"),
         "status": "requires_confirmation" if payment_method else "requires_payment_method",
-        "transfer_data": {"destination": transfer_data["destination"], **({"amount": transfer_data["amount"]} if transfer_data.get("amount") else {})}
+        "transfer_data": {
+            "destination": transfer_data["destination"],
+            **({"amount": transfer_data["amount"]} if transfer_data.get("amount") else {}),
+        }
         if transfer_data
         else None,
         "transfer_group": params.get("transfer_group") or (f"group_{payment_intent_id}" if transfer_data else None),

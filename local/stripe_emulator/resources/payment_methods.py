@@ -160,7 +160,11 @@ def retrieve(ctx: Context) -> dict[str, Any]:
 def update(ctx: Context) -> dict[str, Any]:
     params = validate(
         ctx.params,
-        {"billing_details": _BILLING_DETAILS, "metadata": METADATA, "card": {"exp_month": STR, "exp_year": STR}},
+        {
+            "billing_details": _BILLING_DETAILS,
+            "metadata": METADATA,
+            "card": {"exp_month": STR, "exp_year": STR},
+        },
     )
     payment_method = ctx.state.require("payment_method", ctx.path["id"])
     payment_method["metadata"] = apply_metadata(payment_method["metadata"], params.get("metadata"))

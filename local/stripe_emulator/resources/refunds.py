@@ -33,9 +33,7 @@ def create(ctx: Context) -> dict[str, Any]:
             f"Charge {charge['id']} has been charged back; cannot issue a refund.", code="charge_disputed"
         )
     if charge["refunded"]:
-        raise invalid_request(
-            f"Charge {charge['id']} has already been refunded.", code="charge_already_refunded"
-        )
+        raise invalid_request(f"Charge {charge['id']} has already been refunded.", code="charge_already_refunded")
     left = charges.remaining(charge)
     amount = left if params.get("amount") is None else params["amount"]
     if amount <= 0:
@@ -60,7 +58,14 @@ def create(ctx: Context) -> dict[str, Any]:
             "charge": charge["id"],
             "created": ctx.now(),
             "currency": charge["currency"],
-            "destination_details": {"card": {"reference_status": "pending", "reference_type": "acquirer_reference_number", "type": "refund"}, "type": "card"},
+            "destination_details": {
+                "card": {
+                    "reference_status": "pending",
+                    "reference_type": "acquirer_reference_number",
+                    "type": "refund",
+                },
+                "type": "card",
+            },
             "metadata": apply_metadata({}, params.get("metadata")),
             "payment_intent": charge["payment_intent"],
             "reason": params.get("reason"),

@@ -8,16 +8,20 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from linguaflex.adapters import dynamo_items as items
-from linguaflex.errors import Conflict, NotFound, StorageUnavailable
+from linguaflex.errors import Conflict, NotFound, RateLimited, StorageUnavailable
 from linguaflex.models.domain import (
     Booking,
+    BookingStatus,
     Gig,
     Payment,
     PaymentStatus,
+    RefundRequest,
+    RefundRequestStatus,
     SavedCard,
     StudentProfile,
 )
 from linguaflex.observability import tracer
+from linguaflex.rate_limits import RateWindow
 
 _UNAVAILABLE_CODES = {
     "ProvisionedThroughputExceededException",
@@ -26,6 +30,9 @@ _UNAVAILABLE_CODES = {
     "InternalServerError",
     "ServiceUnavailable",
 }
+
+
+ABANDONED = "abandoned"
 
 
 class DuplicatePayment(Exception):
@@ -40,29 +47,71 @@ class DynamoRepository:
     # -- reads -------------------------------------------------------------------------------------
 
     @tracer.capture_method(capture_response=False)
-    def get_gig_and_profile(self, gig_id: int, student_id: int) -> tuple[Gig | None, StudentProfile]:
+    def get_gig_and_profile(
+        self, gig_id: int, student_id: int, counter: RateWindow | None = None
+    ) -> tuple[Gig | None, StudentProfile, int]:
+        """Gig, wallet and a rate counter in one round trip."""
+        keys = [items.gig_key(gig_id), items.profile_key(student_id)]
+        if counter:
+            keys.append(items.rate_key(counter.key))
+        found = self._batch_get(keys)
+        gig_item = found.get(f"GIG#{gig_id}")
+        gig = items.gig_from_item(gig_item) if gig_item else None
+        return gig, items.profile_from_item(student_id, found.get(f"USER#{student_id}")), _count(found, counter)
+
+    @tracer.capture_method(capture_response=False)
+    def get_profile(self, student_id: int, counter: RateWindow | None = None) -> StudentProfile:
+        return self.get_profile_and_count(student_id, counter)[0]
+
+    @tracer.capture_method(capture_response=False)
+    def get_profile_and_count(self, student_id: int, counter: RateWindow | None) -> tuple[StudentProfile, int]:
+        if counter is None:
+            return items.profile_from_item(student_id, self._get(items.profile_key(student_id))), 0
+        found = self._batch_get([items.profile_key(student_id), items.rate_key(counter.key)])
+        return items.profile_from_item(student_id, found.get(f"USER#{student_id}")), _count(found, counter)
+
+    def _batch_get(self, keys: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         response = self._call(
-            "batch_get_item",
-            RequestItems={
-                self._table: {
-                    "Keys": [items.gig_key(gig_id), items.profile_key(student_id)],
-                    "ConsistentRead": True,
-                }
-            },
+            "batch_get_item", RequestItems={self._table: {"Keys": keys, "ConsistentRead": True}}
         )
         found = {item["pk"]["S"]: item for item in response["Responses"].get(self._table, [])}
-        # Two small items never come back unprocessed unless throttled; read them one by one then.
+        # A few small items come back unprocessed only when throttled; read those one by one.
         for key in response.get("UnprocessedKeys", {}).get(self._table, {}).get("Keys", []):
             item = self._get(key)
             if item:
                 found[item["pk"]["S"]] = item
-        gig_item = found.get(f"GIG#{gig_id}")
-        gig = items.gig_from_item(gig_item) if gig_item else None
-        return gig, items.profile_from_item(student_id, found.get(f"USER#{student_id}"))
+        return found
 
     @tracer.capture_method(capture_response=False)
-    def get_profile(self, student_id: int) -> StudentProfile:
-        return items.profile_from_item(student_id, self._get(items.profile_key(student_id)))
+    def consume(self, counter: RateWindow) -> None:
+        """Count one use in the window, refusing it (RateLimited) once the limit is reached."""
+        try:
+            self._db.update_item(**self._consume_update(counter))
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise RateLimited(counter.retry_after_seconds) from exc
+            raise _translate(exc) from exc
+
+    @tracer.capture_method(capture_response=False)
+    def count_event(self, counter: RateWindow) -> None:
+        """Count one event (a decline) without a limit; the check happens on the next attempt."""
+        update = self._consume_update(counter)
+        update.pop("ConditionExpression")
+        update["ExpressionAttributeValues"].pop(":limit")
+        self._call("update_item", **{k: v for k, v in update.items() if k != "TableName"})
+
+    def _consume_update(self, counter: RateWindow) -> dict[str, Any]:
+        return {
+            "TableName": self._table,
+            "Key": items.rate_key(counter.key),
+            "UpdateExpression": "ADD hits :one SET expires_at = :expires",
+            "ConditionExpression": "attribute_not_exists(hits) OR hits < :limit",
+            "ExpressionAttributeValues": {
+                ":one": {"N": "1"},
+                ":limit": {"N": str(counter.limit)},
+                ":expires": {"N": str(counter.expires_at)},
+            },
+        }
 
     @tracer.capture_method(capture_response=False)
     def get_gig(self, gig_id: int) -> Gig | None:
@@ -130,20 +179,43 @@ class DynamoRepository:
         return {name: int(response["Attributes"][name]["N"]) for name in names}
 
     @tracer.capture_method(capture_response=False)
-    def create_payment(self, payment: Payment, duplicate_key: str | None, window_seconds: int) -> None:
-        """Record the payment as `processing` before Stripe is called, with its duplicate guard."""
-        put_payment = {
-            "Put": {
-                "TableName": self._table,
-                "Item": items.payment_to_item(payment),
-                "ConditionExpression": "attribute_not_exists(pk)",
+    def create_payment(
+        self,
+        payment: Payment,
+        duplicate_key: str | None,
+        window_seconds: int,
+        counter: RateWindow | None = None,
+    ) -> None:
+        """Record the payment as `processing` before Stripe is called, with its duplicate guard and,
+        for a new card, the card-rate counter: one transaction, so a refused request leaves nothing."""
+        transaction: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": items.payment_to_item(payment),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
             }
-        }
-        if not duplicate_key or window_seconds <= 0:
-            self._call("put_item", **put_payment["Put"])
+        ]
+        if duplicate_key and window_seconds > 0:
+            transaction.append(self._duplicate_guard(payment, duplicate_key, window_seconds))
+        if counter is not None:
+            transaction.append({"Update": self._consume_update(counter)})
+        if len(transaction) == 1:
+            self._call("put_item", **transaction[0]["Put"])
             return
+        try:
+            self._db.transact_write_items(TransactItems=transaction)
+        except ClientError as exc:
+            if duplicate_key and window_seconds > 0 and _cancelled_by_condition(exc, index=1):
+                raise DuplicatePayment from exc
+            if counter is not None and _cancelled_by_condition(exc, index=len(transaction) - 1):
+                raise RateLimited(counter.retry_after_seconds) from exc
+            raise _translate(exc) from exc
+
+    def _duplicate_guard(self, payment: Payment, duplicate_key: str, window_seconds: int) -> dict[str, Any]:
         now = int(time.time())
-        guard = {
+        return {
             "Put": {
                 "TableName": self._table,
                 "Item": {
@@ -155,12 +227,6 @@ class DynamoRepository:
                 "ExpressionAttributeValues": {":now": {"N": str(now)}},
             }
         }
-        try:
-            self._db.transact_write_items(TransactItems=[put_payment, guard])
-        except ClientError as exc:
-            if _cancelled_by_condition(exc, index=1):
-                raise DuplicatePayment from exc
-            raise _translate(exc) from exc
 
     @tracer.capture_method(capture_response=False)
     def complete_payment(
@@ -174,13 +240,17 @@ class DynamoRepository:
                     "TableName": self._table,
                     "Key": items.payment_key(payment.payment_id),
                     "UpdateExpression": "SET #status = :succeeded, updated_at = :now, booking_created = :true,"
-                    " payment_intent_id = :pi, payment_method_id = :pm, next_action = :null",
-                    "ConditionExpression": "#status IN (:processing, :requires_action)",
+                    " payment_intent_id = :pi, payment_method_id = :pm, next_action = :null REMOVE gsi3pk, gsi3sk",
+                    # An abandoned payment (we never heard from Stripe) may still turn out to have succeeded.
+                    "ConditionExpression": "#status IN (:processing, :requires_action)"
+                    " OR (#status = :failed AND failure_code = :abandoned)",
                     "ExpressionAttributeNames": {"#status": "status"},
                     "ExpressionAttributeValues": {
                         ":succeeded": {"S": PaymentStatus.SUCCEEDED.value},
                         ":processing": {"S": PaymentStatus.PROCESSING.value},
                         ":requires_action": {"S": PaymentStatus.REQUIRES_ACTION.value},
+                        ":failed": {"S": PaymentStatus.FAILED.value},
+                        ":abandoned": {"S": ABANDONED},
                         ":now": {"S": now},
                         ":true": {"BOOL": True},
                         ":null": {"NULL": True},
@@ -216,6 +286,7 @@ class DynamoRepository:
                 }
             )
         if new_card is not None and customer_id:
+            transaction.append({"Put": self._owner_put(payment.student_id, new_card)})
             transaction.append({"Update": self._save_card_update(payment.student_id, customer_id, new_card)})
         try:
             self._db.transact_write_items(TransactItems=transaction)
@@ -245,17 +316,37 @@ class DynamoRepository:
             },
         }
 
+    def _owner_put(self, student_id: int, card: SavedCard) -> dict[str, Any]:
+        """PM# -> student, so a `payment_method.detached` event finds the wallet to clean."""
+        return {
+            "TableName": self._table,
+            "Item": {
+                **items.payment_method_owner_key(card.stripe_payment_method_id),
+                "student_id": {"N": str(student_id)},
+            },
+        }
+
     @tracer.capture_method(capture_response=False)
     def save_card(self, student_id: int, customer_id: str, card: SavedCard, max_cards: int) -> SavedCard:
         try:
-            self._db.update_item(**self._save_card_update(student_id, customer_id, card))
+            self._db.transact_write_items(
+                TransactItems=[
+                    {"Update": self._save_card_update(student_id, customer_id, card)},
+                    {"Put": self._owner_put(student_id, card)},
+                ]
+            )
         except ClientError as exc:
-            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            if _cancelled_by_condition(exc, index=0):
                 existing = self.get_profile(student_id).card_by_fingerprint(card.fingerprint)
                 if existing:
                     return existing
             raise _translate(exc) from exc
         return card
+
+    @tracer.capture_method(capture_response=False)
+    def payment_method_owner(self, payment_method_id: str) -> int | None:
+        item = self._get(items.payment_method_owner_key(payment_method_id))
+        return int(item["student_id"]["N"]) if item else None
 
     @tracer.capture_method(capture_response=False)
     def set_customer(self, student_id: int, customer_id: str) -> None:
@@ -286,11 +377,33 @@ class DynamoRepository:
 
     @tracer.capture_method(capture_response=False)
     def move_payment(
-        self, payment_id: int, from_statuses: set[PaymentStatus], to_status: PaymentStatus, **fields: Any
+        self,
+        payment_id: int,
+        from_statuses: set[PaymentStatus],
+        to_status: PaymentStatus,
+        extra_condition: str | None = None,
+        extra_values: dict[str, Any] | None = None,
+        **fields: Any,
     ) -> Payment:
         """Conditional, forward-only status change; raises Conflict if the payment moved meanwhile."""
+        closing = " REMOVE gsi3pk, gsi3sk" if to_status not in items.OPEN_PAYMENT_STATUSES else ""
+        attributes = self._move(
+            items.payment_key(payment_id), from_statuses, to_status, fields, closing, extra_condition, extra_values
+        )
+        return items.payment_from_item(attributes)
+
+    def _move(
+        self,
+        key: dict[str, Any],
+        from_statuses: set[Any],
+        to_status: Any,
+        fields: dict[str, Any],
+        extra_update: str = "",
+        extra_condition: str | None = None,
+        extra_values: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         names = {"#status": "status"}
-        values: dict[str, Any] = {":to": {"S": to_status.value}}
+        values: dict[str, Any] = {":to": {"S": to_status.value}, **(extra_values or {})}
         sets = ["#status = :to"]
         for index, (name, value) in enumerate(fields.items()):
             names[f"#f{index}"] = name
@@ -300,21 +413,24 @@ class DynamoRepository:
         for index, status in enumerate(sorted(from_statuses)):
             values[f":from{index}"] = {"S": status.value}
             allowed.append(f":from{index}")
+        condition = f"#status IN ({', '.join(allowed)})"
+        if extra_condition:
+            condition += f" AND ({extra_condition})"
         try:
             response = self._db.update_item(
                 TableName=self._table,
-                Key=items.payment_key(payment_id),
-                UpdateExpression="SET " + ", ".join(sets),
-                ConditionExpression=f"#status IN ({', '.join(allowed)})",
+                Key=key,
+                UpdateExpression="SET " + ", ".join(sets) + extra_update,
+                ConditionExpression=condition,
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=values,
                 ReturnValues="ALL_NEW",
             )
         except ClientError as exc:
             if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                raise Conflict(f"Payment {payment_id} cannot move to {to_status.value}") from exc
+                raise Conflict(f"Cannot move to {to_status.value} from the current state") from exc
             raise _translate(exc) from exc
-        return items.payment_from_item(response["Attributes"])
+        return dict(response["Attributes"])
 
     @tracer.capture_method(capture_response=False)
     def remember_event(self, event_id: str, ttl_seconds: int) -> bool:
@@ -334,6 +450,121 @@ class DynamoRepository:
     @tracer.capture_method(capture_response=False)
     def forget_event(self, event_id: str) -> None:
         self._call("delete_item", Key=items.event_key(event_id))
+
+    @tracer.capture_method(capture_response=False)
+    def list_open_payments(self, created_before: str, limit: int = 100) -> list[Payment]:
+        response = self._call(
+            "query",
+            IndexName="gsi3",
+            KeyConditionExpression="gsi3pk = :pk AND gsi3sk < :before",
+            ExpressionAttributeValues={":pk": {"S": items.OPEN_PARTITION}, ":before": {"S": created_before}},
+            Limit=limit,
+        )
+        found = [items.payment_from_item(item) for item in response.get("Items", [])]
+        # The index is eventually consistent; read each payment itself before acting on it.
+        return [p for p in (self.get_payment(f.payment_id) for f in found) if p is not None]
+
+    @tracer.capture_method(capture_response=False)
+    def move_booking(
+        self, booking_id: int, from_statuses: set[BookingStatus], to_status: BookingStatus, **fields: Any
+    ) -> Booking:
+        return items.booking_from_item(self._move(items.booking_key(booking_id), from_statuses, to_status, fields))
+
+    @tracer.capture_method(capture_response=False)
+    def create_refund_request(self, request: RefundRequest) -> None:
+        """One open request per payment: the guard item makes a second one a Conflict."""
+        try:
+            self._db.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self._table,
+                            "Item": items.refund_request_to_item(request),
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
+                    {
+                        "Put": {
+                            "TableName": self._table,
+                            "Item": {
+                                **items.open_refund_guard_key(request.payment_id),
+                                "request_id": {"N": str(request.request_id)},
+                            },
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
+                ]
+            )
+        except ClientError as exc:
+            if _cancelled_by_condition(exc, index=1):
+                raise Conflict("A refund request for this payment is already open") from exc
+            raise _translate(exc) from exc
+
+    @tracer.capture_method(capture_response=False)
+    def get_refund_request(self, request_id: int) -> RefundRequest | None:
+        item = self._get(items.refund_request_key(request_id))
+        return items.refund_request_from_item(item) if item else None
+
+    @tracer.capture_method(capture_response=False)
+    def list_refund_requests(
+        self, status: RefundRequestStatus | None, limit: int, cursor: str | None
+    ) -> tuple[list[RefundRequest], str | None]:
+        prefix = f"{status.value}#" if status else ""
+        return self._list_index(
+            "gsi2", items.REFUND_REQUESTS_PARTITION, prefix, limit, cursor, items.refund_request_from_item
+        )
+
+    @tracer.capture_method(capture_response=False)
+    def decide_refund_request(
+        self, request: RefundRequest, to_status: RefundRequestStatus, **fields: Any
+    ) -> RefundRequest:
+        """pending -> approved | denied, closing the per-payment guard in the same transaction."""
+        names = {"#status": "status"}
+        values: dict[str, Any] = {
+            ":to": {"S": to_status.value},
+            ":pending": {"S": RefundRequestStatus.PENDING.value},
+            ":sk": {"S": f"{to_status.value}#{request.created_at}#{request.request_id:012d}"},
+        }
+        sets = ["#status = :to", "gsi2sk = :sk"]
+        for index, (name, value) in enumerate(fields.items()):
+            names[f"#f{index}"] = name
+            values[f":f{index}"] = items.to_attr(value)
+            sets.append(f"#f{index} = :f{index}")
+        try:
+            self._db.transact_write_items(
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": self._table,
+                            "Key": items.refund_request_key(request.request_id),
+                            "UpdateExpression": "SET " + ", ".join(sets),
+                            "ConditionExpression": "#status = :pending",
+                            "ExpressionAttributeNames": names,
+                            "ExpressionAttributeValues": values,
+                        }
+                    },
+                    {"Delete": {"TableName": self._table, "Key": items.open_refund_guard_key(request.payment_id)}},
+                ]
+            )
+        except ClientError as exc:
+            if _cancelled_by_condition(exc, index=0):
+                raise Conflict("This refund request was already decided") from exc
+            raise _translate(exc) from exc
+        decided = self.get_refund_request(request.request_id)
+        assert decided is not None
+        return decided
+
+    @tracer.capture_method(capture_response=False)
+    def remove_card_by_payment_method(self, student_id: int, payment_method_id: str) -> bool:
+        card = self.get_profile(student_id).card_by_payment_method(payment_method_id)
+        if card is None:
+            return False
+        try:
+            self.delete_card(student_id, card)
+        except NotFound:
+            return False
+        self._call("delete_item", Key=items.payment_method_owner_key(payment_method_id))
+        return True
 
     # -- admin -------------------------------------------------------------------------------------
 
@@ -379,6 +610,13 @@ class DynamoRepository:
             raise _translate(exc) from exc
         except BotoCoreError as exc:
             raise StorageUnavailable() from exc
+
+
+def _count(found: dict[str, dict[str, Any]], counter: RateWindow | None) -> int:
+    if counter is None:
+        return 0
+    item = found.get(counter.key)
+    return int(item["hits"]["N"]) if item and "hits" in item else 0
 
 
 def _translate(exc: ClientError) -> Exception:

@@ -32,6 +32,8 @@ from linguaflex.models.domain import (
     Gig,
     Payment,
     PaymentStatus,
+    RefundRequest,
+    RefundRequestStatus,
     SavedCard,
     StudentProfile,
 )
@@ -94,6 +96,25 @@ def event_key(event_id: str) -> dict[str, Any]:
 
 
 COUNTER_KEY = {"pk": {"S": "COUNTER"}, "sk": {"S": "IDS"}}
+OPEN_PARTITION = "OPEN_PAYMENTS"
+OPEN_PAYMENT_STATUSES = {PaymentStatus.PROCESSING, PaymentStatus.REQUIRES_ACTION}
+REFUND_REQUESTS_PARTITION = "REFUND_REQUESTS"
+
+
+def refund_request_key(request_id: int) -> dict[str, Any]:
+    return {"pk": {"S": f"REFUNDREQ#{request_id}"}, "sk": {"S": "REFUNDREQ"}}
+
+
+def open_refund_guard_key(payment_id: int) -> dict[str, Any]:
+    return {"pk": {"S": f"PAYMENT#{payment_id}"}, "sk": {"S": "OPEN_REFUND_REQUEST"}}
+
+
+def rate_key(counter_key: str) -> dict[str, Any]:
+    return {"pk": {"S": counter_key}, "sk": {"S": "WINDOW"}}
+
+
+def payment_method_owner_key(payment_method_id: str) -> dict[str, Any]:
+    return {"pk": {"S": f"PM#{payment_method_id}"}, "sk": {"S": "OWNER"}}
 
 
 def gig_from_item(item: dict[str, Any]) -> Gig:
@@ -145,6 +166,9 @@ def payment_to_item(payment: Payment) -> dict[str, Any]:
         gsi2pk=f"TEACHER#{payment.teacher_id}",
         gsi2sk=sort,
     )
+    if payment.status in OPEN_PAYMENT_STATUSES:
+        # Sparse index of payments still waiting for Stripe's answer, for reconciliation.
+        data.update(gsi3pk=OPEN_PARTITION, gsi3sk=f"{payment.created_at}#{payment.payment_id:012d}")
     return {**payment_key(payment.payment_id), **to_item(data)}
 
 
@@ -173,3 +197,24 @@ def booking_from_item(item: dict[str, Any]) -> Booking:
     data = {k: v for k, v in from_item(item).items() if k in _BOOKING_FIELDS}
     data["status"] = BookingStatus(data["status"])
     return Booking(**data)
+
+
+_REFUND_FIELDS = {f.name for f in fields(RefundRequest)}
+
+
+def refund_request_to_item(request: RefundRequest) -> dict[str, Any]:
+    data = asdict(request)
+    data["status"] = request.status.value
+    data.update(
+        gsi1pk=f"STUDENT#{request.student_id}",
+        gsi1sk=f"REFUNDREQ#{request.created_at}#{request.request_id:012d}",
+        gsi2pk=REFUND_REQUESTS_PARTITION,
+        gsi2sk=f"{request.status.value}#{request.created_at}#{request.request_id:012d}",
+    )
+    return {**refund_request_key(request.request_id), **to_item(data)}
+
+
+def refund_request_from_item(item: dict[str, Any]) -> RefundRequest:
+    data = {k: v for k, v in from_item(item).items() if k in _REFUND_FIELDS}
+    data["status"] = RefundRequestStatus(data["status"])
+    return RefundRequest(**data)

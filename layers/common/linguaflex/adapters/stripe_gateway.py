@@ -132,6 +132,19 @@ class StripeGateway:
         return _intent_result(intent)
 
     @tracer.capture_method(capture_response=False)
+    def find_intent_for_payment(self, payment_id: int) -> str | None:
+        """For a payment whose create call never answered: did Stripe make its PaymentIntent?"""
+        params: dict[str, Any] = {"query": f"metadata['payment_id']:'{int(payment_id)}'", "limit": 1}
+        found = self._call(lambda options: self._stripe.v1.payment_intents.search(params))
+        data = _plain(found).get("data") or []
+        return str(data[0]["id"]) if data else None
+
+    @tracer.capture_method(capture_response=False)
+    def retrieve_charge_intent(self, charge_id: str) -> IntentResult:
+        charge = _plain(self._call(lambda options: self._stripe.v1.charges.retrieve(charge_id)))
+        return self.retrieve_intent(str(charge["payment_intent"]))
+
+    @tracer.capture_method(capture_response=False)
     def refund(
         self, payment_intent_id: str, amount_cents: int, destination_charge: bool, idempotency_key: str
     ) -> str:

@@ -27,6 +27,13 @@ class PaymentStatus(StrEnum):
     DISPUTED = "disputed"
 
 
+class RefundRequestStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    DENIED = "denied"
+    REFUNDED = "refunded"
+
+
 class BookingStatus(StrEnum):
     PENDING_TEACHER_CONFIRMATION = "pending_teacher_confirmation"
     CONFIRMED = "confirmed"
@@ -92,6 +99,8 @@ class Payment:
     used_saved_card: bool = False
     save_card: bool = False
     refunded_cents: int = 0
+    pending_refund_cents: int = 0
+    pending_refund_key: str | None = None
     failure_code: str | None = None
     failure_message: str | None = None
     failure_decline_code: str | None = None
@@ -137,3 +146,19 @@ class IntentResult:
     amount_cents: int = 0
     amount_refunded_cents: int = 0
     customer_id: str | None = None
+
+
+@dataclass
+class RefundRequest:
+    request_id: int
+    payment_id: int
+    student_id: int
+    teacher_id: int
+    reason: str
+    status: RefundRequestStatus
+    created_at: str
+    updated_at: str
+    amount_cents: int | None = None
+    refund_id: str | None = None
+    note: str | None = None
+    decided_by: int | None = None

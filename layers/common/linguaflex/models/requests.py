@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, StrictBool, StrictInt
@@ -43,5 +44,11 @@ class RefundRequestBody(BaseModel):
 class RefundDecisionBody(BaseModel):
     model_config = _STRICT
 
-    amount: float | None = Field(default=None, gt=0)
+    amount: Decimal | None = Field(default=None, gt=0, le=1_000_000, decimal_places=2)
     note: str | None = Field(default=None, max_length=500)
+
+
+class BookingDecisionBody(BaseModel):
+    model_config = _STRICT
+
+    reason: str | None = Field(default=None, max_length=500)

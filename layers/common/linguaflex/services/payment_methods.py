@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from linguaflex.cards import check_card
+from linguaflex import rate_limits
+from linguaflex.cards import CheckedCard, check_card
 from linguaflex.clock import contract_timestamp, utc_now_iso
 from linguaflex.config import Settings
-from linguaflex.errors import Conflict, NotFound
+from linguaflex.errors import CardRejected, Conflict, NotFound, RateLimited
 from linguaflex.models.domain import Identity, NewCard, SavedCard, StudentProfile
 from linguaflex.models.requests import AddPaymentMethodRequest
+from linguaflex.observability import metrics
 from linguaflex.ports import PaymentGateway, PaymentsRepository
 from linguaflex.services.customers import ensure_customer
 
@@ -20,20 +22,43 @@ class PaymentMethodService:
         self._gateway = gateway
         self._settings = settings
 
-    def add(self, identity: Identity, request: AddPaymentMethodRequest) -> tuple[dict[str, Any], bool]:
-        """Returns the response body and whether something new was created."""
+    def add(self, identity: Identity, request: AddPaymentMethodRequest) -> tuple[dict[str, Any], int]:
+        """The response body and its status: 201 when something was created, 200 for a card already saved."""
+        body, created = self._add(identity, request)
+        if created and body["saved"]:
+            metrics.add_metric(name="CardsSaved", unit="Count", value=1)
+        return body, 201 if created else 200
+
+    def _add(self, identity: Identity, request: AddPaymentMethodRequest) -> tuple[dict[str, Any], bool]:
         card = check_card(
             request.card_number.get_secret_value(),
             request.exp_month,
             request.exp_year,
             request.cvc.get_secret_value(),
         )
+        user_id = identity.user_id
+        declines = rate_limits.window(user_id, rate_limits.DECLINES, self._settings.max_declines_per_hour)
+        profile, recent_declines = self._repository.get_profile_and_count(user_id, declines)
+        if recent_declines >= declines.limit:
+            raise RateLimited(declines.retry_after_seconds, {"reason": "too_many_declined_attempts"})
+        self._repository.consume(
+            rate_limits.window(user_id, rate_limits.NEW_CARDS, self._settings.max_new_cards_per_hour)
+        )
+        try:
+            return self._tokenize(identity, request, card, profile)
+        except CardRejected as exc:
+            if exc.details.get("decline_code"):
+                self._repository.count_event(declines)
+            raise
+
+    def _tokenize(
+        self, identity: Identity, request: AddPaymentMethodRequest, card: CheckedCard, profile: StudentProfile
+    ) -> tuple[dict[str, Any], bool]:
         card_id = self._repository.allocate_ids("card")["card"]
         if not request.save_for_future:
             one_time = self._gateway.create_payment_method(card, request.cardholder_name, f"card-{card_id}-create")
             return _added(one_time.stripe_payment_method_id, one_time, saved=False), True
 
-        profile = self._repository.get_profile(identity.user_id)
         if len(profile.cards) >= self._settings.max_saved_cards:
             raise Conflict(f"You can save at most {self._settings.max_saved_cards} cards; remove one first")
         customer_id = ensure_customer(self._repository, self._gateway, profile)

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 from typing import Any
 
+from linguaflex import rate_limits
 from linguaflex.adapters.dynamo import DuplicatePayment
 from linguaflex.cards import CheckedCard, check_card
 from linguaflex.clock import utc_now_iso
@@ -16,6 +17,7 @@ from linguaflex.errors import (
     GigUnavailable,
     InvalidRequest,
     NotFound,
+    RateLimited,
     RequestInProgress,
 )
 from linguaflex.models.domain import (
@@ -50,7 +52,12 @@ class PaymentService:
         if (request.card_details is None) == (request.saved_payment_method_id is None):
             raise InvalidRequest(MISSING_METHOD if request.card_details is None else BOTH_METHODS)
         card = _checked(request)
-        gig, profile = self._repository.get_gig_and_profile(request.gig_id, identity.user_id)
+        declines = rate_limits.window(identity.user_id, rate_limits.DECLINES, self._settings.max_declines_per_hour)
+        gig, profile, recent_declines = self._repository.get_gig_and_profile(
+            request.gig_id, identity.user_id, declines
+        )
+        if recent_declines >= declines.limit:
+            raise RateLimited(declines.retry_after_seconds, {"reason": "too_many_declined_attempts"})
         if gig is None or not gig.active:
             raise GigUnavailable()
         saved = self._saved_card(profile, request.saved_payment_method_id)
@@ -58,9 +65,17 @@ class PaymentService:
             raise Conflict(f"You can save at most {self._settings.max_saved_cards} cards; remove one first")
 
         payment = self._new_payment(identity, gig, saved, request.save_card and card is not None)
+        new_cards = (
+            rate_limits.window(identity.user_id, rate_limits.NEW_CARDS, self._settings.max_new_cards_per_hour)
+            if card is not None
+            else None
+        )
         try:
             self._repository.create_payment(
-                payment, self._duplicate_key(identity, gig, card, saved), self._settings.duplicate_payment_window_seconds
+                payment,
+                self._duplicate_key(identity, gig, card, saved),
+                self._settings.duplicate_payment_window_seconds,
+                new_cards,
             )
         except DuplicatePayment:
             return self._replay_duplicate(identity, gig, card, saved)
@@ -91,6 +106,8 @@ class PaymentService:
             )
         )
         settled = self._settlement.apply(payment, intent, customer_id)
+        if settled.status is PaymentStatus.FAILED:
+            self._repository.count_event(declines)
         return self._outcome(settled, intent, saved is not None)
 
     def _outcome(self, payment: Payment, intent: IntentResult, used_saved_card: bool) -> tuple[dict[str, Any], int]:

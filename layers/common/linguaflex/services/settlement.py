@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from linguaflex.adapters.dynamo import ABANDONED
 from linguaflex.clock import utc_now_iso
 from linguaflex.errors import Conflict
 from linguaflex.models.domain import Booking, BookingStatus, IntentResult, Payment, PaymentStatus
@@ -23,7 +24,7 @@ class Settlement:
         self._gateway = gateway
 
     def apply(self, payment: Payment, intent: IntentResult, customer_id: str | None = None) -> Payment:
-        if payment.status not in OPEN_STATUSES:
+        if payment.status not in OPEN_STATUSES and not _late_success(payment, intent):
             return payment
         try:
             if intent.status == "succeeded":
@@ -87,7 +88,38 @@ class Settlement:
         return done
 
 
+def _late_success(payment: Payment, intent: IntentResult) -> bool:
+    """We gave up waiting for Stripe, yet the charge went through: the charge wins, never lost."""
+    return payment.status is PaymentStatus.FAILED and payment.failure_code == ABANDONED and intent.status == "succeeded"
+
+
 def _json_text(value: object) -> object:
     import json
 
     return json.dumps(value) if value is not None else None
+
+
+REFUNDABLE = {PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUND_PENDING}
+
+
+def record_refund_total(repository: PaymentsRepository, payment: Payment, total_refunded_cents: int) -> Payment:
+    """Stripe's running total of refunds on the charge; only ever moves the payment's total up."""
+    if total_refunded_cents <= 0 or total_refunded_cents < payment.refunded_cents:
+        return payment
+    status = (
+        PaymentStatus.REFUNDED if total_refunded_cents >= payment.amount_cents else PaymentStatus.PARTIALLY_REFUNDED
+    )
+    try:
+        return repository.move_payment(
+            payment.payment_id,
+            REFUNDABLE | {PaymentStatus.DISPUTED},
+            status,
+            extra_condition="refunded_cents <= :total",
+            extra_values={":total": {"N": str(total_refunded_cents)}},
+            refunded_cents=min(total_refunded_cents, payment.amount_cents),
+            pending_refund_cents=0,
+            updated_at=utc_now_iso(),
+        )
+    except Conflict:
+        current = repository.get_payment(payment.payment_id)
+        return current if current is not None else payment

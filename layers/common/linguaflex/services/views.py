@@ -49,7 +49,7 @@ def payment_view(payment: Payment, booking: Booking | None) -> dict[str, Any]:
         "student_id": payment.student_id,
         "teacher_id": payment.teacher_id,
         "used_saved_card": payment.used_saved_card,
-        "booking_id": payment.booking_id if booking else None,
+        "booking_id": payment.booking_id if payment.booking_created else None,
         "booking_status": booking.status.value if booking else None,
         "failure_code": payment.failure_code,
         "failure_message": payment.failure_message,

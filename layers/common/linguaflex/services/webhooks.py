@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from linguaflex.clock import utc_now_iso
+from linguaflex.errors import Conflict, InvalidRequest
+from linguaflex.models.domain import IntentResult, Payment, PaymentStatus
 from linguaflex.observability import logger, metrics
 from linguaflex.ports import PaymentGateway, PaymentsRepository
-from linguaflex.services.settlement import Settlement
+from linguaflex.services.settlement import Settlement, record_refund_total
+
+DISPUTABLE = {
+    PaymentStatus.SUCCEEDED,
+    PaymentStatus.PARTIALLY_REFUNDED,
+    PaymentStatus.REFUND_PENDING,
+    PaymentStatus.REFUNDED,
+}
 
 EVENT_MEMORY_SECONDS = 7 * 24 * 3600
 _INTENT_EVENTS = {
@@ -25,7 +35,11 @@ class WebhookService:
         self._settlement = Settlement(repository, gateway)
 
     def receive(self, payload: str, signature_header: str) -> dict[str, Any]:
-        event = self._gateway.verify_webhook(payload, signature_header)
+        try:
+            event = self._gateway.verify_webhook(payload, signature_header)
+        except InvalidRequest:
+            metrics.add_metric(name="WebhookSignatureFailures", unit="Count", value=1)
+            raise
         event_id, event_type = str(event["id"]), str(event["type"])
         if not self._repository.remember_event(event_id, EVENT_MEMORY_SECONDS):
             metrics.add_metric(name="WebhookDuplicates", unit="Count", value=1)
@@ -43,7 +57,50 @@ class WebhookService:
     def _dispatch(self, event_type: str, obj: dict[str, Any]) -> bool:
         if event_type in _INTENT_EVENTS:
             return self._on_intent(obj)
+        if event_type == "charge.refunded":
+            return self._on_refund(obj)
+        if event_type == "charge.dispute.created":
+            return self._on_dispute(obj)
+        if event_type == "payment_method.detached":
+            return self._on_detached(obj)
         return False  # acknowledged, nothing to do
+
+    def _payment_of_charge(self, charge_id: str) -> tuple[Payment | None, IntentResult]:
+        intent = self._gateway.retrieve_charge_intent(charge_id)
+        payment_id = intent.metadata.get("payment_id", "")
+        payment = self._repository.get_payment(int(payment_id)) if payment_id.isdigit() else None
+        return payment, intent
+
+    def _on_refund(self, charge: dict[str, Any]) -> bool:
+        payment, _ = self._payment_of_charge(str(charge["id"]))
+        if payment is None:
+            return False
+        record_refund_total(self._repository, payment, int(charge.get("amount_refunded") or 0))
+        return True
+
+    def _on_dispute(self, dispute: dict[str, Any]) -> bool:
+        payment, _ = self._payment_of_charge(str(dispute["charge"]))
+        if payment is None:
+            return False
+        try:
+            self._repository.move_payment(
+                payment.payment_id,
+                DISPUTABLE,
+                PaymentStatus.DISPUTED,
+                dispute_id=str(dispute.get("id", "")),
+                updated_at=utc_now_iso(),
+            )
+        except Conflict:
+            return True  # already disputed (or never settled): nothing moves backwards
+        metrics.add_metric(name="PaymentsDisputed", unit="Count", value=1)
+        return True
+
+    def _on_detached(self, payment_method: dict[str, Any]) -> bool:
+        payment_method_id = str(payment_method["id"])
+        student_id = self._repository.payment_method_owner(payment_method_id)
+        if student_id is None:
+            return False
+        return self._repository.remove_card_by_payment_method(student_id, payment_method_id)
 
     def _on_intent(self, intent_object: dict[str, Any]) -> bool:
         payment_id = (intent_object.get("metadata") or {}).get("payment_id")

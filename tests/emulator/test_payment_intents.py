@@ -1,0 +1,316 @@
+"""PaymentIntent status machine: create, confirm, 3-D Secure, off-session, capture, cancel, update, list."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import stripe
+
+
+def test_create_without_payment_method_requires_one(client: stripe.StripeClient) -> None:
+    payment_intent = client.v1.payment_intents.create(
+        params={"amount": 1500, "currency": "usd", "description": "Lesson pack", "metadata": {"order": "o1"}}
+    )
+
+    assert re.fullmatch(r"pi_[A-Za-z0-9]{24}", payment_intent.id)
+    assert payment_intent.client_secret.startswith(f"{payment_intent.id}_secret_")
+    assert payment_intent.status == "requires_payment_method"
+    assert payment_intent.latest_charge is None
+    assert payment_intent.automatic_payment_methods.enabled is True
+    assert (payment_intent.amount, payment_intent.currency, payment_intent.description) == (
+        1500,
+        "usd",
+        "Lesson pack",
+    )
+
+
+def test_create_then_confirm_succeeds_and_emits_events(client: stripe.StripeClient) -> None:
+    created = client.v1.payment_intents.create(
+        params={
+            "amount": 2000,
+            "currency": "usd",
+            "payment_method": "pm_card_visa",
+            "payment_method_types": ["card"],
+        }
+    )
+    confirmed = client.v1.payment_intents.confirm(created.id)
+
+    assert created.status == "requires_confirmation"
+    assert confirmed.status == "succeeded"
+    assert confirmed.amount_received == 2000
+    charge = client.v1.charges.retrieve(confirmed.latest_charge)
+    assert (charge.status, charge.captured, charge.amount_captured, charge.payment_intent) == (
+        "succeeded",
+        True,
+        2000,
+        created.id,
+    )
+    types = [event.type for event in client.v1.events.list().data]
+    assert types[:3] == ["payment_intent.succeeded", "charge.succeeded", "payment_intent.created"]
+
+
+def test_return_url_required_when_dashboard_payment_methods_may_redirect(client: stripe.StripeClient) -> None:
+    with pytest.raises(stripe.InvalidRequestError) as raised:
+        client.v1.payment_intents.create(
+            params={"amount": 2000, "currency": "usd", "payment_method": "pm_card_visa", "confirm": True}
+        )
+
+    assert "you must provide a `return_url`" in raised.value.error.message
+
+
+def test_confirm_with_return_url_is_fine_for_a_card(client: stripe.StripeClient) -> None:
+    payment_intent = client.v1.payment_intents.create(
+        params={
+            "amount": 2000,
+            "currency": "usd",
+            "payment_method": "pm_card_visa",
+            "confirm": True,
+            "return_url": "https://example.com/return",
+        }
+    )
+
+    assert payment_intent.status == "succeeded"
+
+
+def test_all_supported_create_params_round_trip(client: stripe.StripeClient, pay) -> None:
+    customer = client.v1.customers.create()
+    payment_intent = pay(
+        customer=customer.id,
+        metadata={"booking": "b-1"},
+        description="Lesson",
+        receipt_email="ana@example.com",
+        statement_descriptor_suffix="LESSON",
+    )
+
+    charge = client.v1.charges.retrieve(payment_intent.latest_charge)
+    assert payment_intent.receipt_email == "ana@example.com"
+    assert payment_intent.statement_descriptor_suffix == "LESSON"
+    assert charge.metadata.to_dict() == {"booking": "b-1"}
+    assert charge.customer == customer.id
+
+
+def test_manual_capture_then_partial_capture(client: stripe.StripeClient, pay) -> None:
+    authorized = pay(capture_method="manual")
+
+    captured = client.v1.payment_intents.capture(authorized.id, params={"amount_to_capture": 1500})
+
+    assert (authorized.status, authorized.amount_capturable) == ("requires_capture", 2000)
+    assert (captured.status, captured.amount_received, captured.amount_capturable) == ("succeeded", 1500, 0)
+    charge = client.v1.charges.retrieve(captured.latest_charge)
+    assert (charge.captured, charge.amount_captured, charge.amount_refunded) == (True, 1500, 500)
+
+
+def test_capture_in_wrong_state_is_unexpected_state(client: stripe.StripeClient, pay) -> None:
+    payment_intent = pay()
+
+    with pytest.raises(stripe.InvalidRequestError) as raised:
+        client.v1.payment_intents.capture(payment_intent.id)
+
+    assert raised.value.code == "payment_intent_unexpected_state"
+
+
+def test_cancel_and_cancel_after_success(client: stripe.StripeClient, pay) -> None:
+    open_intent = client.v1.payment_intents.create(params={"amount": 900, "currency": "usd"})
+    canceled = client.v1.payment_intents.cancel(open_intent.id, params={"cancellation_reason": "abandoned"})
+    succeeded = pay()
+
+    with pytest.raises(stripe.InvalidRequestError) as raised:
+        client.v1.payment_intents.cancel(succeeded.id)
+
+    assert (canceled.status, canceled.cancellation_reason) == ("canceled", "abandoned")
+    assert canceled.canceled_at is not None
+    assert raised.value.code == "payment_intent_unexpected_state"
+    assert raised.value.error.message.startswith(
+        "You cannot cancel this PaymentIntent because it has a status of succeeded."
+    )
+
+
+def test_update_metadata_and_list_by_customer(client: stripe.StripeClient, pay) -> None:
+    customer = client.v1.customers.create()
+    first = pay(customer=customer.id)
+    second = pay(customer=customer.id)
+    pay()
+
+    updated = client.v1.payment_intents.update(first.id, params={"metadata": {"note": "vip"}})
+    listed = client.v1.payment_intents.list(params={"customer": customer.id})
+
+    assert updated.metadata.to_dict() == {"note": "vip"}
+    assert [pi.id for pi in listed.data] == [second.id, first.id]
+
+
+def test_setup_future_usage_with_customer_attaches_the_payment_method(client: stripe.StripeClient, pay) -> None:
+    customer = client.v1.customers.create()
+
+    payment_intent = pay(customer=customer.id, setup_future_usage="off_session")
+
+    payment_method = client.v1.payment_methods.retrieve(payment_intent.payment_method)
+    assert payment_method.customer == customer.id
+    reused = pay(payment_method.id, customer=customer.id, off_session=True)
+    assert reused.status == "succeeded"
+
+
+def test_payment_method_of_another_customer_is_refused(client: stripe.StripeClient, pay) -> None:
+    owner = client.v1.customers.create()
+    payment_method = client.v1.payment_methods.attach("pm_card_visa", params={"customer": owner.id})
+
+    with pytest.raises(stripe.InvalidRequestError) as raised:
+        pay(payment_method.id)
+
+    assert raised.value.error.message == (
+        f"The `payment_method` parameter supplied {payment_method.id} belongs to the Customer {owner.id}. "
+        "Please include the Customer in the `customer` parameter on the PaymentIntent."
+    )
+
+
+def test_payment_method_used_without_customer_cannot_be_reused(client: stripe.StripeClient, pay) -> None:
+    first = pay()
+
+    with pytest.raises(stripe.InvalidRequestError) as raised:
+        pay(first.payment_method)
+
+    assert raised.value.error.message.startswith("The provided PaymentMethod was previously used")
+
+
+def test_amount_below_minimum(client: stripe.StripeClient) -> None:
+    with pytest.raises(stripe.InvalidRequestError) as raised:
+        client.v1.payment_intents.create(params={"amount": 10, "currency": "usd"})
+
+    assert (raised.value.code, raised.value.error.param) == ("amount_too_small", "amount")
+
+
+def test_off_session_requires_confirm(client: stripe.StripeClient) -> None:
+    with pytest.raises(stripe.InvalidRequestError) as raised:
+        client.v1.payment_intents.create(params={"amount": 1000, "currency": "usd", "off_session": True})
+
+    assert raised.value.error.param == "off_session"
+
+
+# --- 3-D Secure -----------------------------------------------------------------------------------------
+
+THREE_DS_CARDS = ["pm_card_authenticationRequiredOnSetup", "pm_card_authenticationRequired"]
+
+
+@pytest.mark.parametrize("token", THREE_DS_CARDS)
+def test_on_session_3ds_card_requires_action_with_use_stripe_sdk(client: stripe.StripeClient, pay, token) -> None:
+    payment_intent = pay(token)
+
+    assert payment_intent.status == "requires_action"
+    assert payment_intent.next_action.type == "use_stripe_sdk"
+    assert payment_intent.latest_charge is None
+
+
+def test_3ds_with_return_url_redirects(client: stripe.StripeClient) -> None:
+    payment_intent = client.v1.payment_intents.create(
+        params={
+            "amount": 2000,
+            "currency": "usd",
+            "payment_method": "pm_card_authenticationRequired",
+            "confirm": True,
+            "return_url": "https://example.com/done",
+        }
+    )
+
+    assert payment_intent.next_action.type == "redirect_to_url"
+    assert payment_intent.next_action.redirect_to_url.return_url == "https://example.com/done"
+    assert payment_intent.next_action.redirect_to_url.url.startswith("http")
+
+
+def test_error_on_requires_action_fails_instead(client: stripe.StripeClient, pay) -> None:
+    with pytest.raises(stripe.CardError) as raised:
+        pay("pm_card_authenticationRequired", error_on_requires_action=True)
+
+    assert raised.value.code == "authentication_required"
+
+
+@pytest.mark.parametrize("token", THREE_DS_CARDS)
+def test_off_session_3ds_card_never_set_up_needs_authentication(client: stripe.StripeClient, pay, token) -> None:
+    customer = client.v1.customers.create()
+    payment_method = client.v1.payment_methods.attach(token, params={"customer": customer.id})
+
+    with pytest.raises(stripe.CardError) as raised:
+        pay(payment_method.id, customer=customer.id, off_session=True)
+
+    error = raised.value.error
+    assert (error.code, error.decline_code) == ("authentication_required", "authentication_required")
+    assert error.message == "Your card was declined. This transaction requires authentication."
+    assert error.payment_intent.status == "requires_payment_method"
+    assert error.payment_intent.last_payment_error.code == "authentication_required"
+
+
+@pytest.mark.emulator_only
+def test_authenticate_succeed_completes_payment(client: stripe.StripeClient, pay, emulator) -> None:
+    payment_intent = pay("pm_card_authenticationRequired")
+
+    emulator.authenticate_payment_intent(payment_intent.id, "succeed")
+
+    done = client.v1.payment_intents.retrieve(payment_intent.id, params={"expand": ["latest_charge"]})
+    assert done.status == "succeeded"
+    assert done.next_action is None
+    assert done.latest_charge.payment_method_details.card.three_d_secure.result == "authenticated"
+    types = [event.type for event in client.v1.events.list().data][::-1]
+    assert types == [
+        "payment_intent.created",
+        "payment_intent.requires_action",
+        "charge.succeeded",
+        "payment_intent.succeeded",
+    ]
+
+
+@pytest.mark.emulator_only
+def test_authenticate_succeed_with_manual_capture_requires_capture(client, pay, emulator) -> None:
+    payment_intent = pay("pm_card_authenticationRequired", capture_method="manual")
+
+    emulator.authenticate_payment_intent(payment_intent.id, "succeed")
+
+    assert client.v1.payment_intents.retrieve(payment_intent.id).status == "requires_capture"
+
+
+@pytest.mark.emulator_only
+def test_authenticate_fail_returns_to_requires_payment_method(client: stripe.StripeClient, pay, emulator) -> None:
+    payment_intent = pay("pm_card_authenticationRequired")
+
+    emulator.authenticate_payment_intent(payment_intent.id, "fail")
+
+    failed = client.v1.payment_intents.retrieve(payment_intent.id)
+    assert failed.status == "requires_payment_method"
+    assert failed.last_payment_error.code == "payment_intent_authentication_failure"
+    assert client.v1.events.list(params={"type": "payment_intent.payment_failed"}).data
+
+
+@pytest.mark.emulator_only
+def test_card_3155_set_up_on_session_then_succeeds_off_session(client: stripe.StripeClient, pay, emulator) -> None:
+    customer = client.v1.customers.create()
+    setup = pay("pm_card_authenticationRequiredOnSetup", customer=customer.id, setup_future_usage="off_session")
+    emulator.authenticate_payment_intent(setup.id, "succeed")
+
+    later = pay(setup.payment_method, customer=customer.id, off_session=True)
+
+    assert later.status == "succeeded"
+
+
+@pytest.mark.emulator_only
+def test_card_3184_needs_authentication_off_session_even_after_setup(client, pay, emulator) -> None:
+    customer = client.v1.customers.create()
+    setup = pay("pm_card_authenticationRequired", customer=customer.id, setup_future_usage="off_session")
+    emulator.authenticate_payment_intent(setup.id, "succeed")
+
+    with pytest.raises(stripe.CardError) as raised:
+        pay(setup.payment_method, customer=customer.id, off_session=True)
+
+    assert raised.value.code == "authentication_required"
+
+
+@pytest.mark.emulator_only
+def test_authenticate_over_http_endpoint(client: stripe.StripeClient, pay, emulator) -> None:
+    import urllib.request
+
+    payment_intent = pay("pm_card_authenticationRequired")
+    request = urllib.request.Request(
+        f"{emulator.url}/_emulator/payment_intents/{payment_intent.id}/authenticate", data=b"outcome=succeed"
+    )
+
+    with urllib.request.urlopen(request, timeout=5) as response:
+        assert response.status == 200
+
+    assert client.v1.payment_intents.retrieve(payment_intent.id).status == "succeeded"
