@@ -33,7 +33,7 @@ dev: $(VENV)/.installed ## Run the whole local stack on 127.0.0.1:$(PORT)
 
 test: $(VENV)/.installed $(SAM_VENV)/.installed node_modules/.installed ## Every check CI runs
 	$(MAKE) lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadfile
 	$(MAKE) template-checks
 	$(MAKE) postman
 
@@ -57,7 +57,7 @@ format: $(VENV)/.installed
 typecheck: $(VENV)/.installed
 	$(VENV)/bin/mypy layers/common/linguaflex functions local
 
-template-checks: $(VENV)/.installed $(SAM_VENV)/.installed ## sam validate (plain and --lint) and cfn-lint
+template-checks: $(VENV)/.installed $(SAM_VENV)/.installed ## sam validate (plain and --lint), cfn-lint, translated-template tests
 	$(SAM) validate --region $(AWS_DEFAULT_REGION)
 	$(SAM) validate --lint --region $(AWS_DEFAULT_REGION)
 

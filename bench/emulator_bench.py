@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import stripe
 
@@ -18,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywher
 
 from local.stripe_emulator import StripeEmulator
 
-CONFIRMED_PAYMENT = {
+CONFIRMED_PAYMENT: Any = {
     "amount": 2500,
     "currency": "usd",
     "payment_method": "pm_card_visa",

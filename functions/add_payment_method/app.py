@@ -22,6 +22,7 @@ def add_payment_method(body: AddPaymentMethodRequest):  # noqa: ANN201 - the res
         idempotency_key(app),
         body,
         lambda: factory.payment_method_service().add(identity, body),
+        app.lambda_context,
     )
     return json_response(status, result)
 

@@ -23,6 +23,7 @@ def process_payment(body: ProcessPaymentRequest):  # noqa: ANN201 - the resolver
         idempotency_key(app),
         body,
         lambda: factory.payment_service().process(identity, body),
+        app.lambda_context,
     )
     return json_response(status, result)
 

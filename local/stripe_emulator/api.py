@@ -8,8 +8,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from . import auth, faults, routes
 from .clock import Clock
@@ -27,12 +27,16 @@ DEFAULT_API_VERSION = "2026-10-28.endive"
 _logger = logging.getLogger(__name__)
 
 
+class Headers(Protocol):
+    def get(self, name: str, default: None = None) -> str | None: ...
+
+
 @dataclass
 class Request:
     method: str
     path: str
     query: str
-    headers: Mapping[str, str]
+    headers: Headers  # case-insensitive, as http.server provides them
     body: bytes = b""
 
 
@@ -94,7 +98,7 @@ class Api:
         params = decode_form(request.query)
         if request.method == "POST":
             params.update(decode_form(request.body.decode()))
-        ctx = self.context(request_id, api_version)
+        ctx = self.context(request_id)  # events render in the account default version, not the request's
         ctx.params, ctx.path = params, path_args
         key = request.headers.get("Idempotency-Key") if request.method == "POST" else None
         if not key:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from .errors import StripeError
+
+if TYPE_CHECKING:
+    from .api import Headers
 
 NO_KEY = (
     "You did not provide an API key. You need to provide your API key in the Authorization header, using "
@@ -17,7 +20,7 @@ NO_KEY = (
 _KEY_PREFIX = re.compile(r"^[a-z]{2}_(test|live)_")
 
 
-def check(headers: Mapping[str, str]) -> None:
+def check(headers: Headers) -> None:
     key = _key_from(headers.get("Authorization") or "")
     if not key:
         raise StripeError(401, "invalid_request_error", NO_KEY, stored=False)

@@ -77,7 +77,9 @@ def _coerce(raw: Any, kind: Any, name: str) -> Any:
         if kind.allow_bool and raw in ("true", "false"):
             return raw == "true"
         if raw not in kind.choices:
-            choices = ", ".join(kind.choices[:-1]) + f", or {kind.choices[-1]}"
+            choices = (
+                kind.choices[0] if len(kind.choices) == 1 else ", ".join(kind.choices[:-1]) + f", or {kind.choices[-1]}"
+            )
             raise validation_error(f"Invalid {name}: must be one of {choices}", param=name)
         return raw
     return raw

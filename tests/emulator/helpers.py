@@ -13,6 +13,17 @@ from typing import Any
 CARDS_ONLY = {"automatic_payment_methods": {"enabled": True, "allow_redirects": "never"}}
 
 
+def event_types_about(client: Any, object_id: str, limit: int = 30) -> list[str]:
+    """Types of the recent events whose object is, or belongs to, `object_id` (oldest first)."""
+    events = client.v1.events.list(params={"limit": limit}).data
+    related = [
+        event.type
+        for event in events
+        if object_id in (event.data.object.id, event.data.object.to_dict().get("payment_intent"))
+    ]
+    return related[::-1]
+
+
 def wait_until(condition: Callable[[], bool], timeout: float = 5.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

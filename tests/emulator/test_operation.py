@@ -133,3 +133,36 @@ def test_cli_prints_url_and_stops_on_ctrl_c() -> None:
     finally:
         process.send_signal(2)
         assert process.wait(timeout=5) == 0
+
+
+def test_emulator_http_endpoints_for_disputes_events_and_3ds_redirect(emulator, client: stripe.StripeClient) -> None:
+    payment_intent = client.v1.payment_intents.create(
+        params={
+            "amount": 3000,
+            "currency": "usd",
+            "payment_method": "pm_card_authenticationRequired",
+            "confirm": True,
+            "return_url": "https://example.com/back",
+        }
+    )
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+    with pytest.raises(urllib.error.HTTPError) as redirect:
+        opener.open(payment_intent.next_action.redirect_to_url.url, timeout=5)
+    succeeded = client.v1.payment_intents.retrieve(payment_intent.id)
+    status, _, dispute = _raw(
+        emulator, "POST", f"/_emulator/charges/{succeeded.latest_charge}/dispute", "reason=general"
+    )
+    _, _, events = _raw(emulator, "GET", "/_emulator/events")
+
+    assert redirect.value.code == 302
+    location = redirect.value.headers["Location"]
+    assert location.startswith("https://example.com/back?payment_intent=" + payment_intent.id)
+    assert "redirect_status=succeeded" in location
+    assert succeeded.status == "succeeded"
+    assert (status, dispute["reason"]) == (200, "general")
+    assert events["data"][0]["type"] == "charge.dispute.created"

@@ -47,14 +47,19 @@ def idempotent_runner() -> Any:
     return IdempotentRunner(dynamodb_client(), get_settings().idempotency_table_name)
 
 
-def run_idempotent(scope: str, identity: Any, key: str | None, body: Any, action: Any) -> Any:
-    """Runs `action` once per (caller, scope, Idempotency-Key); without a key it simply runs."""
+def run_idempotent(scope: str, identity: Any, key: str | None, body: Any, action: Any, lambda_context: Any) -> Any:
+    """Runs `action` once per (caller, scope, Idempotency-Key); without a key it simply runs.
+
+    The Lambda context bounds an in-progress record to this invocation, so a crashed attempt
+    does not block retries for the whole expiry."""
     from linguaflex.idempotency import body_digest
 
     if key is None:
         return action()
+    runner = idempotent_runner()
+    runner.register_lambda_context(lambda_context)
     digest = body_digest(get_settings().stripe_api_key.get_secret_value(), body)
-    return idempotent_runner().run(scope, identity, key, digest, action)
+    return runner.run(scope, identity, key, digest, action)
 
 
 def payment_method_service() -> Any:

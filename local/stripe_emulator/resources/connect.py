@@ -30,7 +30,7 @@ def create_account(ctx: Context) -> dict[str, Any]:
         },
     )
     account_id = new_id("acct")
-    account = {
+    account: dict[str, Any] = {
         "id": account_id,
         "object": "account",
         "business_profile": {"mcc": None, "name": None, "url": None, "support_email": None},

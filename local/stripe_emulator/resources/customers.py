@@ -27,7 +27,7 @@ _FIELDS = {
 
 def create(ctx: Context) -> dict[str, Any]:
     params = validate(ctx.params, {**_FIELDS, "payment_method": STR})
-    customer = {
+    customer: dict[str, Any] = {
         "id": new_id("cus"),
         "object": "customer",
         "address": params.get("address"),

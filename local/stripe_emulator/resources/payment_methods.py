@@ -72,7 +72,7 @@ def build(
 ) -> dict[str, Any]:
     billing_details = billing_details or {}
     address = {name: None for name in _ADDRESS} | (billing_details.get("address") or {})
-    payment_method = {
+    payment_method: dict[str, Any] = {
         "id": new_id("pm"),
         "object": "payment_method",
         "allow_redisplay": "unspecified",

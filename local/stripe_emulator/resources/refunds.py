@@ -92,12 +92,13 @@ def _charge_to_refund(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         charge = ctx.state.require("charge", params["charge"], "charge")
     elif params.get("payment_intent"):
         payment_intent = ctx.state.require("payment_intent", params["payment_intent"], "payment_intent")
-        charge = charges.succeeded_charge_of(ctx.state, payment_intent)
-        if charge is None:
+        succeeded = charges.succeeded_charge_of(ctx.state, payment_intent)
+        if succeeded is None:
             raise invalid_request(
                 f"This PaymentIntent ({payment_intent['id']}) does not have a successful charge to refund.",
                 param="payment_intent",
             )
+        charge = succeeded
     else:
         raise validation_error(
             "One of the following params should be provided for this request: payment_intent or charge.",
