@@ -9,11 +9,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-from local import events
+from local import events, openapi
 from local.lambda_runtime import FunctionPool
 from local.template_model import Route, authorizer_function, functions, load_template, routes
 
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's own limit
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # bursts of concurrent clients (tests fire 20 at once) must not be refused
 
 
 class LocalHttpApi:
@@ -23,7 +28,7 @@ class LocalHttpApi:
         self.routes: list[Route] = routes(template)
         self.pools = {name: FunctionPool(spec, pool_size) for name, spec in specs.items()}
         self.authorizer = self.pools[authorizer_function(template)]
-        self._server = ThreadingHTTPServer((host, port), self._handler_class())
+        self._server = _Server((host, port), self._handler_class())
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
 
@@ -42,6 +47,10 @@ class LocalHttpApi:
 
     def dispatch(self, method: str, raw_path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
         split = urlsplit(raw_path)
+        if method == "GET":  # Swagger UI and the merged OpenAPI document, local stack only
+            docs = openapi.docs_response(split.path, split.query, self.url)
+            if docs is not None:
+                return docs
         for route in self.routes:
             params = route.match(method, split.path)
             if params is None:

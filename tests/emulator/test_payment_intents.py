@@ -318,3 +318,25 @@ def test_authenticate_over_http_endpoint(client: stripe.StripeClient, pay, emula
         assert response.status == 200
 
     assert client.v1.payment_intents.retrieve(payment_intent.id).status == "succeeded"
+
+
+@pytest.mark.emulator_only  # real Stripe's search index lags by up to a minute
+def test_search_by_metadata_finds_the_payment_intent(client: stripe.StripeClient) -> None:
+    created = client.v1.payment_intents.create(
+        params={
+            "amount": 2000,
+            "currency": "usd",
+            "payment_method": "pm_card_visa",
+            "payment_method_types": ["card"],
+            "confirm": True,
+            "metadata": {"payment_id": "4242"},
+        }
+    )
+
+    found = client.v1.payment_intents.search(params={"query": "metadata['payment_id']:'4242'"})
+    missing = client.v1.payment_intents.search(params={"query": "metadata['payment_id']:'4243'"})
+
+    assert [payment_intent.id for payment_intent in found.data] == [created.id]
+    assert missing.data == []
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.payment_intents.search(params={"query": "amount>1"})

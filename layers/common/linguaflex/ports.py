@@ -86,7 +86,12 @@ class PaymentsRepository(Protocol):
     def allocate_ids(self, *names: str) -> dict[str, int]: ...
 
     def create_payment(
-        self, payment: Payment, duplicate_key: str | None, window_seconds: int, counter: RateWindow | None = None
+        self,
+        payment: Payment,
+        duplicate_key: str | None,
+        window_seconds: int,
+        counter: RateWindow | None = None,
+        replaces_payment_id: int | None = None,
     ) -> None: ...
 
     def find_duplicate(self, duplicate_key: str) -> Payment | None: ...

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from typing import Any
 
 from ..context import Context
@@ -303,9 +305,47 @@ def list_(ctx: Context) -> dict[str, Any]:
     )
 
 
+_SEARCH_CLAUSE = re.compile(r"""^\s*(metadata\['(?P<key>[^']+)'\]|(?P<field>status|customer|currency))\s*:\s*'(?P<value>[^']*)'\s*$""")
+
+
+def search(ctx: Context) -> dict[str, Any]:
+    """Stripe's search query language, the subset we use: `field:'value'` clauses joined by AND."""
+    params = validate(ctx.params, {"query": STR, "limit": INT, "page": STR})
+    query = params.get("query")
+    if not query:
+        raise validation_error("Missing required param: query.", param="query", code="parameter_missing")
+    clauses = []
+    for part in re.split(r"\s+AND\s+", query):
+        found = _SEARCH_CLAUSE.match(part)
+        if found is None:
+            raise validation_error(f"Invalid search query: {query}", param="query")
+        clauses.append(found)
+
+    def matches(payment_intent: dict[str, Any]) -> bool:
+        for clause in clauses:
+            if clause["key"] is not None:
+                actual = (payment_intent.get("metadata") or {}).get(clause["key"])
+            else:
+                actual = payment_intent.get(clause["field"])
+            if actual != clause["value"]:
+                return False
+        return True
+
+    limit = params.get("limit") or 10
+    found = [pi for pi in ctx.state.newest_first("payment_intent") if matches(pi)]
+    return {
+        "object": "search_result",
+        "data": found[:limit],
+        "has_more": len(found) > limit,
+        "next_page": None,
+        "url": "/v1/payment_intents/search",
+    }
+
+
 ROUTES = [
     ("POST", "/v1/payment_intents", create),
     ("GET", "/v1/payment_intents", list_),
+    ("GET", "/v1/payment_intents/search", search),
     ("GET", "/v1/payment_intents/{id}", retrieve),
     ("POST", "/v1/payment_intents/{id}", update),
     ("POST", "/v1/payment_intents/{id}/confirm", confirm),

@@ -185,6 +185,7 @@ class DynamoRepository:
         duplicate_key: str | None,
         window_seconds: int,
         counter: RateWindow | None = None,
+        replaces_payment_id: int | None = None,
     ) -> None:
         """Record the payment as `processing` before Stripe is called, with its duplicate guard and,
         for a new card, the card-rate counter: one transaction, so a refused request leaves nothing."""
@@ -198,7 +199,7 @@ class DynamoRepository:
             }
         ]
         if duplicate_key and window_seconds > 0:
-            transaction.append(self._duplicate_guard(payment, duplicate_key, window_seconds))
+            transaction.append(self._duplicate_guard(payment, duplicate_key, window_seconds, replaces_payment_id))
         if counter is not None:
             transaction.append({"Update": self._consume_update(counter)})
         if len(transaction) == 1:
@@ -213,8 +214,15 @@ class DynamoRepository:
                 raise RateLimited(counter.retry_after_seconds) from exc
             raise _translate(exc) from exc
 
-    def _duplicate_guard(self, payment: Payment, duplicate_key: str, window_seconds: int) -> dict[str, Any]:
+    def _duplicate_guard(
+        self, payment: Payment, duplicate_key: str, window_seconds: int, replaces_payment_id: int | None
+    ) -> dict[str, Any]:
         now = int(time.time())
+        if replaces_payment_id is not None:
+            # A retry after a failed attempt takes the guard over, but only from that attempt.
+            condition, values = "payment_id = :previous", {":previous": {"N": str(replaces_payment_id)}}
+        else:
+            condition, values = "attribute_not_exists(pk) OR expires_at < :now", {":now": {"N": str(now)}}
         return {
             "Put": {
                 "TableName": self._table,
@@ -223,8 +231,8 @@ class DynamoRepository:
                     "payment_id": {"N": str(payment.payment_id)},
                     "expires_at": {"N": str(now + window_seconds)},
                 },
-                "ConditionExpression": "attribute_not_exists(pk) OR expires_at < :now",
-                "ExpressionAttributeValues": {":now": {"N": str(now)}},
+                "ConditionExpression": condition,
+                "ExpressionAttributeValues": values,
             }
         }
 
@@ -460,9 +468,9 @@ class DynamoRepository:
             ExpressionAttributeValues={":pk": {"S": items.OPEN_PARTITION}, ":before": {"S": created_before}},
             Limit=limit,
         )
-        found = [items.payment_from_item(item) for item in response.get("Items", [])]
-        # The index is eventually consistent; read each payment itself before acting on it.
-        return [p for p in (self.get_payment(f.payment_id) for f in found) if p is not None]
+        # The index holds keys only and is eventually consistent: read each payment itself.
+        ids = [int(item["pk"]["S"].removeprefix("PAYMENT#")) for item in response.get("Items", [])]
+        return [p for p in (self.get_payment(i) for i in ids) if p is not None]
 
     @tracer.capture_method(capture_response=False)
     def move_booking(

@@ -37,6 +37,8 @@ from linguaflex.services.customers import ensure_customer
 from linguaflex.services.settlement import Settlement
 from linguaflex.services.views import payment_result
 
+# A failed or canceled first attempt does not block trying again with the same card.
+RETRYABLE = {PaymentStatus.FAILED, PaymentStatus.CANCELED}
 MISSING_METHOD = "Either card_details or saved_payment_method_id must be provided"
 BOTH_METHODS = "Provide either card_details or saved_payment_method_id, not both"
 
@@ -70,15 +72,18 @@ class PaymentService:
             if card is not None
             else None
         )
+        duplicate_key = self._duplicate_key(identity, gig, card, saved)
+        window = self._settings.duplicate_payment_window_seconds
         try:
-            self._repository.create_payment(
-                payment,
-                self._duplicate_key(identity, gig, card, saved),
-                self._settings.duplicate_payment_window_seconds,
-                new_cards,
-            )
+            self._repository.create_payment(payment, duplicate_key, window, new_cards)
         except DuplicatePayment:
-            return self._replay_duplicate(identity, gig, card, saved)
+            first = self._repository.find_duplicate(duplicate_key)
+            if first is None or first.status not in RETRYABLE:
+                return self._replay_duplicate(first)
+            try:
+                self._repository.create_payment(payment, duplicate_key, window, new_cards, first.payment_id)
+            except DuplicatePayment:
+                raise RequestInProgress() from None
 
         customer_id = profile.stripe_customer_id
         if card is not None and request.save_card:
@@ -173,15 +178,11 @@ class PaymentService:
         material = f"{identity.user_id}|{gig.gig_id}|{gig.price_cents}|{source}".encode()
         return hmac.new(key, material, hashlib.sha256).hexdigest()
 
-    def _replay_duplicate(
-        self, identity: Identity, gig: Gig, card: CheckedCard | None, saved: SavedCard | None
-    ) -> tuple[dict[str, Any], int]:
-        first = self._repository.find_duplicate(self._duplicate_key(identity, gig, card, saved))
+    def _replay_duplicate(self, first: Payment | None) -> tuple[dict[str, Any], int]:
+        """A double click: answer with the first request's outcome instead of charging again."""
         if first is None or first.status is PaymentStatus.PROCESSING:
             raise RequestInProgress()
         metrics.add_metric(name="DuplicatePaymentsAbsorbed", unit="Count", value=1)
-        if first.status is PaymentStatus.FAILED:
-            raise _decline(first, None, first.used_saved_card)
         return payment_result(first, first.used_saved_card), 201 if first.status is PaymentStatus.SUCCEEDED else 202
 
 
