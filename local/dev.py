@@ -27,12 +27,12 @@ def main() -> None:
     for name, token in tokens.items():
         print(f"  {name:<11} {token}")
     print("\nTry:")
-    print(f'  export TOKEN={tokens["student_42"]}')
+    print(f"  export TOKEN={tokens['student_42']}")
     print(
-        f"  curl -s -X POST {stack.url}/api/payments/process-payment/ -H \"Authorization: Bearer $TOKEN\" "
-        "-H 'Content-Type: application/json' -d '{\"gig_id\": 1, \"card_details\": {\"card_number\": "
-        "\"4242424242424242\", \"exp_month\": 12, \"exp_year\": 2030, \"cvc\": \"123\", \"cardholder_name\": "
-        "\"Jane Smith\"}, \"save_card\": true}'"
+        f'  curl -s -X POST {stack.url}/api/payments/process-payment/ -H "Authorization: Bearer $TOKEN" '
+        '-H \'Content-Type: application/json\' -d \'{"gig_id": 1, "card_details": {"card_number": '
+        '"4242424242424242", "exp_month": 12, "exp_year": 2030, "cvc": "123", "cardholder_name": '
+        '"Jane Smith"}, "save_card": true}\''
     )
     print("\nLogs follow as JSON lines. Ctrl-C stops everything.\n", flush=True)
     stopped = threading.Event()

@@ -45,7 +45,9 @@ class LocalHttpApi:
         self._server.shutdown()
         self._server.server_close()
 
-    def dispatch(self, method: str, raw_path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
+    def dispatch(
+        self, method: str, raw_path: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, dict[str, str], bytes]:
         split = urlsplit(raw_path)
         if method == "GET":  # Swagger UI and the merged OpenAPI document, local stack only
             docs = openapi.docs_response(split.path, split.query, self.url)
@@ -92,7 +94,11 @@ class LocalHttpApi:
                 try:
                     status, out_headers, payload = api.dispatch(self.command, self.path, headers, body)
                 except Exception:  # a handler crash: Lambda's 502, as API Gateway reports it
-                    status, out_headers, payload = 502, {"content-type": "application/json"}, b'{"message":"Internal Server Error"}'
+                    status, out_headers, payload = (
+                        502,
+                        {"content-type": "application/json"},
+                        b'{"message":"Internal Server Error"}',
+                    )
                 self._reply(status, out_headers, payload)
 
             def _reply(self, status: int, headers: dict[str, str], payload: bytes) -> None:
@@ -107,7 +113,7 @@ class LocalHttpApi:
 
             do_GET = do_POST = do_DELETE = do_PUT = do_PATCH = _serve
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 return  # the handlers' JSON logs are the log
 
         return Handler

@@ -168,8 +168,12 @@ class LocalStack:
     def _connected_account(self) -> str | None:
         try:
             account = self.stripe_client().v1.accounts.create(
-                params={"type": "express", "country": "US", "email": "teacher7@linguaflex.example",
-                        "capabilities": {"card_payments": {"requested": True}, "transfers": {"requested": True}}}
+                params={
+                    "type": "express",
+                    "country": "US",
+                    "email": "teacher7@linguaflex.example",
+                    "capabilities": {"card_payments": {"requested": True}, "transfers": {"requested": True}},
+                }
             )
         except Exception as exc:  # Connect not enabled on a real account: charges stay on the platform
             print(f"[local] no connected account for teacher {SEED_TEACHER}: {type(exc).__name__}")

@@ -5,7 +5,6 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from linguaflex import factory
 from linguaflex.http import build_app, current_identity, ok, require_role, route
 from linguaflex.models.requests import BookingDecisionBody
@@ -20,20 +19,20 @@ def list_bookings(
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
     student_id: Annotated[int | None, Query(ge=1)] = None,
     teacher_id: Annotated[int | None, Query(ge=1)] = None,
-):  # noqa: ANN201 - the resolver builds the response
+):
     identity = current_identity(app)
     return ok(factory.booking_service().list(identity, limit, cursor, student_id, teacher_id))
 
 
 @route(app, "POST", "/api/payments/bookings/<booking_id>/confirm/")
-def confirm_booking(booking_id: int):  # noqa: ANN201
+def confirm_booking(booking_id: int):
     identity = current_identity(app)
     require_role(identity, "teacher", "admin")
     return ok(factory.booking_service().confirm(identity, booking_id))
 
 
 @route(app, "POST", "/api/payments/bookings/<booking_id>/decline/")
-def decline_booking(booking_id: int, body: BookingDecisionBody | None = None):  # noqa: ANN201
+def decline_booking(booking_id: int, body: BookingDecisionBody | None = None):
     identity = current_identity(app)
     require_role(identity, "teacher", "admin")
     return ok(factory.booking_service().decline(identity, booking_id, body.reason if body else None))

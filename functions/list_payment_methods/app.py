@@ -2,7 +2,6 @@
 
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from linguaflex import factory
 from linguaflex.http import build_app, current_identity, ok, require_role, route
 from linguaflex.observability import logger, metrics, tracer
@@ -11,14 +10,14 @@ app = build_app()
 
 
 @route(app, "GET", "/api/payments/payment-methods/")
-def list_payment_methods():  # noqa: ANN201
+def list_payment_methods():
     identity = current_identity(app)
     require_role(identity, "student")
     return ok(factory.payment_method_service().list(identity))
 
 
 @route(app, "DELETE", "/api/payments/payment-methods/<card_id>/")
-def delete_payment_method(card_id: int):  # noqa: ANN201
+def delete_payment_method(card_id: int):
     identity = current_identity(app)
     require_role(identity, "student")
     return ok(factory.payment_method_service().remove(identity, card_id))

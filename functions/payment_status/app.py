@@ -5,7 +5,6 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from linguaflex import factory
 from linguaflex.http import build_app, current_identity, ok, route
 from linguaflex.observability import logger, metrics, tracer
@@ -17,13 +16,13 @@ app = build_app()
 def list_payments(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
-):  # noqa: ANN201
+):
     identity = current_identity(app)
     return ok(factory.payment_queries().list(identity, limit, cursor))
 
 
 @route(app, "GET", "/api/payments/payments/<payment_id>/")
-def get_payment(payment_id: int):  # noqa: ANN201
+def get_payment(payment_id: int):
     identity = current_identity(app)
     return ok(factory.payment_queries().get(identity, payment_id))
 

@@ -2,7 +2,6 @@
 
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from linguaflex import factory
 from linguaflex.http import build_app, current_identity, idempotency_key, json_response, require_role, route
 from linguaflex.models.requests import ProcessPaymentRequest
@@ -13,7 +12,7 @@ app = build_app()
 
 @route(app, "POST", "/api/payments/process-payment/")
 @route(app, "POST", "/stripe-payments/process-payment/")
-def process_payment(body: ProcessPaymentRequest):  # noqa: ANN201 - the resolver builds the response
+def process_payment(body: ProcessPaymentRequest):
     identity = current_identity(app)
     require_role(identity, "student")
     logger.append_keys(user_id=identity.user_id)

@@ -2,7 +2,6 @@
 
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from linguaflex import factory
 from linguaflex.http import build_app, ok, route
 from linguaflex.observability import logger, metrics, tracer
@@ -11,7 +10,7 @@ app = build_app()
 
 
 @route(app, "POST", "/api/payments/stripe-webhook/")
-def stripe_webhook():  # noqa: ANN201
+def stripe_webhook():
     event = app.current_event
     payload = event.decoded_body or ""
     signature = event.headers.get("stripe-signature") or event.headers.get("Stripe-Signature") or ""

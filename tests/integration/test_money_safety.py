@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-
 from linguaflex import factory
 from linguaflex.services.reconciliation import Reconciler
+
 from local import events
 from tests.support.client import card, unique_key
 from tests.support.invariants import assert_money_invariants, stripe_intents
@@ -135,7 +135,11 @@ def test_retrying_after_a_decline_is_a_new_attempt(student):
 def test_every_stripe_write_carries_a_key_derived_from_our_record(stack, student):
     body = student.pay_new_card(gig_id=1, save=True).json()
 
-    created = [e for e in stack.emulator.events("payment_intent.created") if e["data"]["object"]["id"] == body["payment_intent_id"]]
+    created = [
+        e
+        for e in stack.emulator.events("payment_intent.created")
+        if e["data"]["object"]["id"] == body["payment_intent_id"]
+    ]
 
     assert created[0]["request"]["idempotency_key"] == f"payment-{body['payment_id']}-intent"
 

@@ -216,7 +216,7 @@ def world(stack: Any, users: Any) -> World:
         bob_pm=bob_pm,
         payment_id=payment["payment_id"],
         booking_id=payment["booking_id"],
-        refund_request_id=refund.json()["id"] if "id" in refund.json() else refund.json()["request_id"],
+        refund_request_id=refund.json()["refund_request_id"],
     )
 
 
@@ -331,5 +331,12 @@ def test_the_owner_and_the_admin_still_see_everything(users: Any, world: World) 
 
     assert world.alice.get(f"/api/payments/payments/{world.payment_id}/").status_code == 200
     assert admin.get(f"/api/payments/payments/{world.payment_id}/").status_code == 200
-    requests_listed = admin.get("/api/payments/refund-requests/").json()["results"]
-    assert world.refund_request_id in [r.get("id", r.get("request_id")) for r in requests_listed]
+    requests_listed = admin.get("/api/payments/refund-requests/?status=pending&limit=100").json()["results"]
+    assert world.refund_request_id in [r["refund_request_id"] for r in requests_listed]
+
+
+@pytest.mark.xfail(strict=True, reason="BUG dynamo.py _list_index: begins_with with an empty prefix -> 500")
+def test_the_admin_lists_refund_requests_without_a_status_filter(users: Any, world: World) -> None:
+    response = users.admin().get("/api/payments/refund-requests/")
+
+    assert response.status_code == 200, response.text

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
-
 from linguaflex.tokens import issue_token
 
 _user_ids = itertools.count(10_000)
@@ -33,12 +32,12 @@ class ApiClient:
     token: str | None
     session: requests.Session
 
-    def request(self, method: str, path: str, json: Any = None, headers: dict[str, str] | None = None,
-                **kwargs: Any) -> requests.Response:
+    def request(
+        self, method: str, path: str, json: Any = None, headers: dict[str, str] | None = None, **kwargs: Any
+    ) -> requests.Response:
         all_headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         all_headers.update(headers or {})
-        return self.session.request(method, self.base_url + path, json=json, headers=all_headers, timeout=30,
-                                    **kwargs)
+        return self.session.request(method, self.base_url + path, json=json, headers=all_headers, timeout=30, **kwargs)
 
     def get(self, path: str, **kwargs: Any) -> requests.Response:
         return self.request("GET", path, **kwargs)
@@ -53,14 +52,17 @@ class ApiClient:
     def add_card(self, number: str = "4242424242424242", save: bool = True, **overrides: Any) -> requests.Response:
         return self.post("/api/payments/add-payment-method/", {**card(number, **overrides), "save_for_future": save})
 
-    def pay_new_card(self, gig_id: int = 1, number: str = "4242424242424242", save: bool = False,
-                     idempotency_key: str | None = None) -> requests.Response:
+    def pay_new_card(
+        self, gig_id: int = 1, number: str = "4242424242424242", save: bool = False, idempotency_key: str | None = None
+    ) -> requests.Response:
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
         body = {"gig_id": gig_id, "card_details": card(number), "save_card": save}
         return self.post("/api/payments/process-payment/", body, headers=headers)
 
     def pay_saved_card(self, payment_method_id: str, gig_id: int = 1) -> requests.Response:
-        return self.post("/stripe-payments/process-payment/", {"gig_id": gig_id, "saved_payment_method_id": payment_method_id})
+        return self.post(
+            "/stripe-payments/process-payment/", {"gig_id": gig_id, "saved_payment_method_id": payment_method_id}
+        )
 
 
 class Users:

@@ -80,9 +80,7 @@ def _reject(message: str, code: str, param: str) -> CardRejected:
     return CardRejected(message, {"code": code, "param": param})
 
 
-def check_card(
-    number: str, exp_month: int, exp_year: int, cvc: str, today: datetime | None = None
-) -> CheckedCard:
+def check_card(number: str, exp_month: int, exp_year: int, cvc: str, today: datetime | None = None) -> CheckedCard:
     """Validate as Stripe would at PaymentMethod creation; raise CardRejected with Stripe's codes."""
     digits = number.replace(" ", "").replace("-", "")
     if not digits.isdigit() or not 12 <= len(digits) <= 19:

@@ -21,7 +21,6 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
     IdempotencyValidationError,
 )
-
 from pydantic import BaseModel, SecretStr
 
 from linguaflex.errors import CardRejected, IdempotencyKeyReused, InvalidRequest, RequestInProgress
@@ -63,7 +62,9 @@ class IdempotentRunner:
     def register_lambda_context(self, context: Any) -> None:
         self._config.register_lambda_context(context)
 
-    def run(self, scope: str, identity: Identity, key: str | None, digest: str, action: Callable[[], Outcome]) -> Outcome:
+    def run(
+        self, scope: str, identity: Identity, key: str | None, digest: str, action: Callable[[], Outcome]
+    ) -> Outcome:
         if key is None:
             return action()
         if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():

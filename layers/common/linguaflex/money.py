@@ -19,9 +19,7 @@ def split_fee(amount_cents: int, platform_fee_bps: int) -> FeeSplit:
     """The platform keeps `platform_fee_bps` basis points, rounded half up; the teacher gets the rest."""
     if amount_cents <= 0:
         raise ValueError("amount must be positive")
-    fee = (Decimal(amount_cents) * platform_fee_bps / Decimal(10_000)).quantize(
-        Decimal(1), rounding=ROUND_HALF_UP
-    )
+    fee = (Decimal(amount_cents) * platform_fee_bps / Decimal(10_000)).quantize(Decimal(1), rounding=ROUND_HALF_UP)
     fee_cents = int(fee)
     return FeeSplit(amount_cents, fee_cents, amount_cents - fee_cents)
 

@@ -6,20 +6,20 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from linguaflex.cards import CheckedCard
-from linguaflex.rate_limits import RateWindow
 from linguaflex.models.domain import (
     Booking,
     BookingStatus,
-    RefundRequest,
-    RefundRequestStatus,
     Gig,
     IntentResult,
     NewCard,
     Payment,
     PaymentStatus,
+    RefundRequest,
+    RefundRequestStatus,
     SavedCard,
     StudentProfile,
 )
+from linguaflex.rate_limits import RateWindow
 
 
 @dataclass(frozen=True)
@@ -49,9 +49,7 @@ class PaymentGateway(Protocol):
         """A test-mode token standing for the card, when raw numbers must not be sent."""
         ...
 
-    def attach_payment_method(
-        self, payment_method: str, customer_id: str, idempotency_key: str
-    ) -> NewCard: ...
+    def attach_payment_method(self, payment_method: str, customer_id: str, idempotency_key: str) -> NewCard: ...
 
     def detach_payment_method(self, payment_method_id: str) -> None: ...
 
@@ -130,7 +128,9 @@ class PaymentsRepository(Protocol):
 
     def forget_event(self, event_id: str) -> None: ...
 
-    def list_bookings(self, index: str, owner_key: str, limit: int, cursor: str | None) -> tuple[list[Booking], str | None]: ...
+    def list_bookings(
+        self, index: str, owner_key: str, limit: int, cursor: str | None
+    ) -> tuple[list[Booking], str | None]: ...
 
     def move_booking(
         self, booking_id: int, from_statuses: set[BookingStatus], to_status: BookingStatus, **fields: Any
@@ -144,7 +144,9 @@ class PaymentsRepository(Protocol):
         self, status: RefundRequestStatus | None, limit: int, cursor: str | None
     ) -> tuple[list[RefundRequest], str | None]: ...
 
-    def decide_refund_request(self, request: RefundRequest, to_status: RefundRequestStatus, **fields: Any) -> RefundRequest: ...
+    def decide_refund_request(
+        self, request: RefundRequest, to_status: RefundRequestStatus, **fields: Any
+    ) -> RefundRequest: ...
 
     def list_open_payments(self, created_before: str, limit: int = 100) -> list[Payment]: ...
 

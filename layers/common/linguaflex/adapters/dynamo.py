@@ -71,9 +71,7 @@ class DynamoRepository:
         return items.profile_from_item(student_id, found.get(f"USER#{student_id}")), _count(found, counter)
 
     def _batch_get(self, keys: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-        response = self._call(
-            "batch_get_item", RequestItems={self._table: {"Keys": keys, "ConsistentRead": True}}
-        )
+        response = self._call("batch_get_item", RequestItems={self._table: {"Keys": keys, "ConsistentRead": True}})
         found = {item["pk"]["S"]: item for item in response["Responses"].get(self._table, [])}
         # A few small items come back unprocessed only when throttled; read those one by one.
         for key in response.get("UnprocessedKeys", {}).get(self._table, {}).get("Keys", []):
@@ -129,9 +127,7 @@ class DynamoRepository:
         return items.booking_from_item(item) if item else None
 
     @tracer.capture_method(capture_response=False)
-    def list_payments(
-        self, student_id: int, limit: int, cursor: str | None
-    ) -> tuple[list[Payment], str | None]:
+    def list_payments(self, student_id: int, limit: int, cursor: str | None) -> tuple[list[Payment], str | None]:
         return self._list_index("gsi1", f"STUDENT#{student_id}", "PAYMENT#", limit, cursor, items.payment_from_item)
 
     @tracer.capture_method(capture_response=False)

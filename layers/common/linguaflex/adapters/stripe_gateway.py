@@ -24,8 +24,13 @@ _FAILED_INTENT_STATUSES = {"requires_payment_method", "canceled"}
 
 
 class StripeGateway:
-    def __init__(self, client: stripe.StripeClient, webhook_secret: str | None, map_test_cards: bool,
-                 webhook_tolerance_seconds: int = 300) -> None:
+    def __init__(
+        self,
+        client: stripe.StripeClient,
+        webhook_secret: str | None,
+        map_test_cards: bool,
+        webhook_tolerance_seconds: int = 300,
+    ) -> None:
         self._stripe = client
         self._webhook_secret = webhook_secret
         self._map_test_cards = map_test_cards
@@ -52,9 +57,7 @@ class StripeGateway:
         return token
 
     @tracer.capture_method(capture_response=False)
-    def create_payment_method(
-        self, card: CheckedCard, cardholder_name: str | None, idempotency_key: str
-    ) -> NewCard:
+    def create_payment_method(self, card: CheckedCard, cardholder_name: str | None, idempotency_key: str) -> NewCard:
         token = self.payment_method_for_card(card)
         if token is not None:
             return _new_card(self._call(lambda options: self._stripe.v1.payment_methods.retrieve(token)))
@@ -76,9 +79,7 @@ class StripeGateway:
     @tracer.capture_method(capture_response=False)
     def attach_payment_method(self, payment_method: str, customer_id: str, idempotency_key: str) -> NewCard:
         attached = self._call(
-            lambda options: self._stripe.v1.payment_methods.attach(
-                payment_method, {"customer": customer_id}, options
-            ),
+            lambda options: self._stripe.v1.payment_methods.attach(payment_method, {"customer": customer_id}, options),
             idempotency_key,
         )
         return _new_card(attached)
@@ -145,9 +146,7 @@ class StripeGateway:
         return self.retrieve_intent(str(charge["payment_intent"]))
 
     @tracer.capture_method(capture_response=False)
-    def refund(
-        self, payment_intent_id: str, amount_cents: int, destination_charge: bool, idempotency_key: str
-    ) -> str:
+    def refund(self, payment_intent_id: str, amount_cents: int, destination_charge: bool, idempotency_key: str) -> str:
         params: dict[str, Any] = {"payment_intent": payment_intent_id, "amount": amount_cents}
         if destination_charge:
             params["reverse_transfer"] = True

@@ -40,8 +40,14 @@ class BookingService:
             "payment_status": payment.status.value,
         }
 
-    def list(self, identity: Identity, limit: int, cursor: str | None, student_id: int | None = None,
-             teacher_id: int | None = None) -> dict[str, Any]:
+    def list(
+        self,
+        identity: Identity,
+        limit: int,
+        cursor: str | None,
+        student_id: int | None = None,
+        teacher_id: int | None = None,
+    ) -> dict[str, Any]:
         if identity.role == "student":
             index, owner = "gsi1", f"STUDENT#{identity.user_id}"
         elif identity.role == "teacher":

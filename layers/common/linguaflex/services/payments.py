@@ -55,9 +55,7 @@ class PaymentService:
             raise InvalidRequest(MISSING_METHOD if request.card_details is None else BOTH_METHODS)
         card = _checked(request)
         declines = rate_limits.window(identity.user_id, rate_limits.DECLINES, self._settings.max_declines_per_hour)
-        gig, profile, recent_declines = self._repository.get_gig_and_profile(
-            request.gig_id, identity.user_id, declines
-        )
+        gig, profile, recent_declines = self._repository.get_gig_and_profile(request.gig_id, identity.user_id, declines)
         if recent_declines >= declines.limit:
             raise RateLimited(declines.retry_after_seconds, {"reason": "too_many_declined_attempts"})
         if gig is None or not gig.active:
@@ -166,14 +164,18 @@ class PaymentService:
             card_id=ids.get("card"),
         )
 
-    def _duplicate_key(
-        self, identity: Identity, gig: Gig, card: CheckedCard | None, saved: SavedCard | None
-    ) -> str:
+    def _duplicate_key(self, identity: Identity, gig: Gig, card: CheckedCard | None, saved: SavedCard | None) -> str:
         """Same student, gig and card within the window means a double click, not a second purchase.
 
         The card number is only ever hashed with a secret key, so the guard item cannot be reversed.
         """
-        source = saved.stripe_payment_method_id if saved else f"{card.number}|{card.exp_month}|{card.exp_year}" if card else ""
+        source = (
+            saved.stripe_payment_method_id
+            if saved
+            else f"{card.number}|{card.exp_month}|{card.exp_year}"
+            if card
+            else ""
+        )
         key = self._settings.stripe_api_key.get_secret_value().encode()
         material = f"{identity.user_id}|{gig.gig_id}|{gig.price_cents}|{source}".encode()
         return hmac.new(key, material, hashlib.sha256).hexdigest()
@@ -198,7 +200,9 @@ def _checked(request: ProcessPaymentRequest) -> CheckedCard | None:
 def _decline(payment: Payment, intent: IntentResult | None, used_saved_card: bool) -> CardRejected:
     code = payment.failure_code or (intent.error_code if intent else None) or "card_declined"
     decline_code = intent.decline_code if intent else payment.failure_decline_code
-    message = "Your card was declined." if code == "card_declined" else (payment.failure_message or "Your card was declined.")
+    message = (
+        "Your card was declined." if code == "card_declined" else (payment.failure_message or "Your card was declined.")
+    )
     details: dict[str, Any] = {
         "param": "saved_payment_method_id" if used_saved_card else "card_number",
         "code": code,

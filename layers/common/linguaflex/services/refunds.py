@@ -100,7 +100,10 @@ class RefundRequestService:
                 {"amount": f"must be between 0.01 and {to_decimal_amount(remaining):.2f}"},
             )
         decided = self._repository.decide_refund_request(
-            request, RefundRequestStatus.APPROVED, amount_cents=amount_cents, decided_by=identity.user_id,
+            request,
+            RefundRequestStatus.APPROVED,
+            amount_cents=amount_cents,
+            decided_by=identity.user_id,
             updated_at=utc_now_iso(),
         )
         refunded = self._refunds.refund(payment, amount_cents, f"refund-request-{request_id}")

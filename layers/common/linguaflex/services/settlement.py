@@ -39,7 +39,11 @@ class Settlement:
                     updated_at=utc_now_iso(),
                 )
             if intent.status in {"requires_payment_method", "canceled"}:
-                status = PaymentStatus.CANCELED if intent.status == "canceled" and not intent.error_code else PaymentStatus.FAILED
+                status = (
+                    PaymentStatus.CANCELED
+                    if intent.status == "canceled" and not intent.error_code
+                    else PaymentStatus.FAILED
+                )
                 return self._repository.move_payment(
                     payment.payment_id,
                     OPEN_STATUSES,

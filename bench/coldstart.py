@@ -1,0 +1,291 @@
+"""Cold starts: fresh interpreters against the parent's local backends, ours and the reference interleaved."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.harness import FUNCTIONS, LAYER_DIR, REFERENCE_DIR, ROOT
+
+CHILD = Path(__file__).resolve().parent / "coldstart_child.py"
+NOPYC_DIR = ROOT / "bench" / "results" / "nopyc-layer"
+
+
+@dataclass
+class Variant:
+    """One way of starting a function: ours, the reference, or ours with a what-if patch."""
+
+    name: str
+    function: str
+    side: str  # "ours" | "ref"
+    patches: tuple[str, ...] = ()
+    layer: Path | None = None  # another copy of the layer (the no-.pyc experiment)
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return f"{self.function}:{self.name}"
+
+    def path(self) -> list[str]:
+        code, ref_module = FUNCTIONS[self.function]
+        if self.side == "ref":
+            return [str(REFERENCE_DIR)]
+        return [str(ROOT / "functions" / code), str(self.layer or LAYER_DIR)]
+
+    def module(self) -> str:
+        return FUNCTIONS[self.function][1] if self.side == "ref" else "app"
+
+
+def run_child(
+    variant: Variant,
+    event: dict[str, Any],
+    env: dict[str, str],
+    importtime: bool = False,
+    profile: str | None = None,
+    timeout: float = 60,
+) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="bench-cold-") as tmp:
+        spec_path, out_path = Path(tmp) / "spec.json", Path(tmp) / "out.json"
+        spec = {
+            "path": variant.path(),
+            "module": variant.module(),
+            "function": variant.function,
+            "event": event,
+            "patches": list(variant.patches),
+            "out": str(out_path),
+            "profile": profile,
+        }
+        spec_path.write_text(json.dumps(spec))
+        command = [sys.executable, *(["-X", "importtime"] if importtime else []), str(CHILD), str(spec_path)]
+        completed = subprocess.run(
+            command,
+            env={**env, **variant.env},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        if completed.returncode != 0 or not out_path.exists():
+            tail = completed.stderr.strip().splitlines()[-5:]
+            return {"error": f"exit {completed.returncode}: {' | '.join(tail)}"}
+        result: dict[str, Any] = json.loads(out_path.read_text())
+        if importtime:
+            result["importtime"] = parse_importtime(completed.stderr, variant.module())
+        return result
+
+
+def parse_importtime(stderr: str, root_module: str, top: int = 10) -> dict[str, Any]:
+    """`-X importtime` lines (children print before their parent) -> the costliest imports.
+
+    `cumulative`: imports where a package is entered from another one (so `botocore.session` under
+    `aws_xray_sdk...` counts, its own submodules do not), by cumulative time; `self_by_package`: self time
+    summed per top-level package, which adds up to the whole import.
+    """
+    rows: list[tuple[int, int, int, str]] = []  # (self us, cumulative us, depth, name)
+    for line in stderr.splitlines():
+        if not line.startswith("import time:") or "imported package" in line:
+            continue
+        try:
+            parts = line[len("import time:") :].split("|")
+            self_us, cumulative_us, raw = int(parts[0]), int(parts[1]), parts[2]
+        except (ValueError, IndexError):
+            continue
+        name = raw.strip()
+        depth = (len(raw) - len(raw.lstrip(" ")) - 1) // 2
+        rows.append((self_us, cumulative_us, depth, name))
+    parents: dict[int, str] = {}
+    stack: list[tuple[int, str]] = []
+    for index in range(len(rows) - 1, -1, -1):  # a child's parent is the next shallower line below it
+        _, _, depth, name = rows[index]
+        while stack and stack[-1][0] >= depth:
+            stack.pop()
+        parents[index] = stack[-1][1] if stack else ""
+        stack.append((depth, name))
+    boundary = []
+    per_package: dict[str, int] = {}
+    for index, (self_us, cumulative_us, _, name) in enumerate(rows):
+        package = name.split(".")[0]
+        per_package[package] = per_package.get(package, 0) + self_us
+        if name == root_module:
+            continue
+        if parents[index].split(".")[0] != package:
+            boundary.append((cumulative_us, name, parents[index]))
+    boundary.sort(reverse=True)
+    total = sum(per_package.values())
+    return {
+        "total_ms": round(total / 1000, 1),
+        "cumulative": [
+            {"module": name, "imported_by": parent or "(top)", "ms": round(us / 1000, 1)}
+            for us, name, parent in boundary[:top]
+        ],
+        "self_by_package": [
+            {"package": package, "ms": round(us / 1000, 1)}
+            for package, us in sorted(per_package.items(), key=lambda kv: -kv[1])[:top]
+        ],
+    }
+
+
+def build_nopyc_layer() -> Path | None:
+    """A copy of the layer's packages without any .pyc, as `sam build` ships it (see layer.py)."""
+    from bench.layer import built_layer_dir
+
+    built = built_layer_dir()
+    if built is None:
+        return None
+    target = NOPYC_DIR / "python"
+    marker = NOPYC_DIR / ".complete"
+    if marker.exists():
+        return target
+    import site
+
+    site_packages = Path(next(p for p in site.getsitepackages() if p.endswith("site-packages")))
+    shutil.rmtree(NOPYC_DIR, ignore_errors=True)
+    target.mkdir(parents=True)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for entry in sorted((built / "python").iterdir()):
+        if entry.name == "linguaflex":
+            shutil.copytree(LAYER_DIR / "linguaflex", target / "linguaflex", ignore=ignore)
+            continue
+        local = site_packages / entry.name
+        if local.is_dir():
+            shutil.copytree(local, target / entry.name, ignore=ignore)
+        elif local.is_file():
+            shutil.copy2(local, target / entry.name)
+    marker.write_text("copied from the venv's site-packages, names from the built layer\n")
+    return target
+
+
+def run_rounds(
+    variants: list[Variant],
+    events: Callable[[Variant, int], dict[str, Any]],
+    env: dict[str, str],
+    rounds: int,
+    experiment_rounds: int,
+    log: Callable[[str], None],
+) -> dict[str, Any]:
+    """Round 0 runs every variant once under `-X importtime` (and warms the page cache); it is not timed.
+    Rounds 1..N run each variant once, in a shuffled-per-round order, so drift hits all alike."""
+    import random
+
+    results: dict[str, Any] = {v.key: {"variant": v, "runs": [], "errors": []} for v in variants}
+    for variant in variants:
+        outcome = run_child(variant, events(variant, 0), env, importtime=True)
+        entry = results[variant.key]
+        if "error" in outcome:
+            entry["errors"].append(outcome["error"])
+        else:
+            entry["importtime"] = outcome.get("importtime")
+    shuffle = random.Random(7)
+    for round_number in range(1, rounds + 1):
+        order = [v for v in variants if (not v.patches and v.layer is None) or round_number <= experiment_rounds]
+        shuffle.shuffle(order)
+        for variant in order:
+            outcome = run_child(variant, events(variant, round_number), env)
+            entry = results[variant.key]
+            if "error" in outcome:
+                entry["errors"].append(outcome["error"])
+            elif outcome["status"] >= 400:
+                entry["errors"].append(f"status {outcome['status']}: {outcome.get('body', '')}")
+            else:
+                entry["runs"].append(outcome)
+        log(f"  cold round {round_number}/{rounds} done")
+    return {key: summarize(entry) for key, entry in results.items()}
+
+
+def summarize(entry: dict[str, Any]) -> dict[str, Any]:
+    variant: Variant = entry["variant"]
+    runs = entry["runs"]
+    summary: dict[str, Any] = {
+        "function": variant.function,
+        "variant": variant.name,
+        "side": variant.side,
+        "patches": list(variant.patches),
+        "runs": len(runs),
+        "errors": entry["errors"][:3],
+        "importtime": entry.get("importtime"),
+    }
+    if runs:
+        summary.update(
+            import_ms=round(statistics.median(r["import_ms"] for r in runs), 1),
+            first_invoke_ms=round(statistics.median(r["first_invoke_ms"] for r in runs), 1),
+            total_ms=round(statistics.median(r["import_ms"] + r["first_invoke_ms"] for r in runs), 1),
+            total_min_ms=round(min(r["import_ms"] + r["first_invoke_ms"] for r in runs), 1),
+            maxrss_mb=round(statistics.median(r["maxrss_kb"] for r in runs) / 1024, 1),
+            modules_loaded=runs[0]["modules_loaded"],
+            stripe_imported=runs[0]["stripe_imported"],
+            xray_imported=runs[0]["xray_imported"],
+        )
+    return summary
+
+
+def interpreter_baseline(env: dict[str, str]) -> float:
+    """ru_maxrss of an interpreter that imports nothing (MB): the floor under every function's figure."""
+    code = "import resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+    return round(int(out.strip()) / 1024, 1)
+
+
+def profile_cold(variant: Variant, event: dict[str, Any], env: dict[str, str], top: int = 12) -> dict[str, Any]:
+    """cProfile over import + first invoke, reduced to named costs we can act on."""
+    import pstats
+
+    with tempfile.TemporaryDirectory(prefix="bench-prof-") as tmp:
+        path = os.path.join(tmp, "cold.prof")
+        outcome = run_child(variant, event, env, profile=path)
+        if "error" in outcome:
+            return {"error": outcome["error"]}
+        stats = pstats.Stats(path)
+    return {"wall_ms_under_profiler": round(outcome["import_ms"] + outcome["first_invoke_ms"], 1),
+            "named": named_costs(stats), "top": top_cumulative(stats, top)}
+
+
+# Function (file fragment, function name) -> label; cumulative time is what the label costs.
+NAMED_COSTS = {
+    ("aws_xray_sdk/core/recorder.py", "__init__"): "X-Ray recorder init (builds 2 botocore xray clients)",
+    ("botocore/session.py", "create_client"): "botocore create_client (all clients)",
+    ("boto3/__init__.py", "client"): "boto3.client('dynamodb')",
+    ("linguaflex/factory.py", "gateway"): "factory.gateway() (stripe import + StripeClient)",
+    ("linguaflex/config.py", "get_settings"): "Settings (pydantic) read",
+    ("pydantic/_internal/_model_construction.py", "__new__"): "pydantic model class builds",
+    ("aws_lambda_powertools/event_handler/api_gateway.py", "resolve"): "resolver.resolve (first request)",
+    ("aws_lambda_powertools/event_handler/openapi/dependant.py", "get_dependant"): "OpenAPI dependant build",
+    ("aws_lambda_powertools/event_handler/middlewares/openapi_validation.py", "handler"): "request/response validation",
+    ("linguaflex/idempotency.py", "__init__"): "IdempotentRunner init",
+    ("aws_lambda_powertools/metrics/provider/base.py", "decorate"): "metrics.log_metrics wrapper",
+}
+
+
+def named_costs(stats: Any) -> dict[str, float]:
+    found: dict[str, float] = {}
+    for (filename, _, function), (_, _, _, cumulative, _) in stats.stats.items():
+        for (fragment, name), label in NAMED_COSTS.items():
+            if function == name and filename.replace("\\", "/").endswith(fragment):
+                found[label] = max(found.get(label, 0.0), round(cumulative * 1000, 1))
+    return found
+
+
+def top_cumulative(stats: Any, top: int) -> list[dict[str, Any]]:
+    rows = []
+    for (filename, line, function), (_, _, _, cumulative, _) in stats.stats.items():
+        if "importlib" in filename or filename.startswith("<") or function.startswith("<module>"):
+            continue
+        rows.append((cumulative, f"{short(filename)}:{line}({function})"))
+    rows.sort(reverse=True)
+    return [{"function": name, "cumulative_ms": round(c * 1000, 1)} for c, name in rows[:top]]
+
+
+def short(filename: str) -> str:
+    for marker in ("site-packages/", "layers/common/", "functions/", "lib/python3.13/"):
+        if marker in filename:
+            return filename.split(marker, 1)[1]
+    return filename
