@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,18 @@ SEED_GIGS = (
 )
 SEED_TEACHER = 7
 DEMO_USERS = (("student", 42), ("student", 43), ("teacher", 7), ("admin", 1))
+
+
+def _serialized(app: Any) -> Any:
+    """moto's DynamoDB is not thread-safe (a transaction deep-copies tables other requests are writing);
+    real DynamoDB is. One request at a time gives the local stack DynamoDB's atomicity."""
+    lock = threading.Lock()
+
+    def locked(environ: Any, start_response: Any) -> Any:
+        with lock:
+            return list(app(environ, start_response))
+
+    return locked
 
 
 def free_port() -> int:
@@ -58,6 +71,7 @@ class LocalStack:
         moto_port = free_port()
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
         self._moto.start()
+        self._moto._server.app = _serialized(self._moto._server.app)
         self.dynamodb_url = f"http://127.0.0.1:{moto_port}"
         if not self.uses_real_stripe:
             from local.stripe_emulator import StripeEmulator

@@ -299,7 +299,8 @@ class DynamoRepository:
                 # The card was saved meanwhile (same fingerprint): the payment must not fail for that.
                 self.complete_payment(payment, booking, None, None)
                 return
-            if _cancelled_by_condition(exc, index=0):
+            if _cancelled_by_condition(exc, index=0) or _cancelled_by_condition(exc, index=1):
+                # The payment moved on, or its booking exists: another path completed it first.
                 raise Conflict("Payment is no longer awaiting completion") from exc
             raise _translate(exc) from exc
 
