@@ -10,7 +10,7 @@ export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
 .PHONY: dev test unit integration e2e emulator-tests lint format typecheck template-checks build invoke \
-        bench postman audit openapi postman-collection clean
+        bench postman audit openapi clean
 
 $(VENV)/.installed: requirements/dev.txt layers/common/requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -64,14 +64,18 @@ template-checks: $(VENV)/.installed $(SAM_VENV)/.installed ## sam validate (plai
 build: $(SAM_VENV)/.installed ## sam build (python3.13, arm64 wheels in the layer)
 	$(SAM) build --cached --parallel
 
-invoke: $(VENV)/.installed ## make invoke FN=ProcessPaymentFunction EVENT=events/process_payment/new_card.json
-	$(PY) -m local.invoke $(FN) $(EVENT)
+invoke: $(VENV)/.installed ## make invoke FN=ProcessPaymentFunction EVENT=events/process_payment/new_card.json [ARGS="--student 4242 --set payment_id=1 --render-only out.json"]
+	$(PY) -m local.invoke $(FN) $(EVENT) $(ARGS)
 
-bench: $(VENV)/.installed $(SAM_VENV)/.installed
-	$(PY) -m bench
+bench: $(VENV)/.installed $(SAM_VENV)/.installed ## Cold/warm latency, calls, memory, layer size, load, cost vs a plain reference (BENCH_ARGS=--quick)
+	$(PY) -m bench $(BENCH_ARGS)
 
 postman: $(VENV)/.installed node_modules/.installed ## newman runs the Postman collection against a fresh local stack
 	$(PY) -m local.run_postman
+
+openapi: $(VENV)/.installed ## regenerate openapi.json and the Postman collection and environment
+	$(PY) -m local.openapi
+	$(PY) -m local.postman
 
 audit: $(VENV)/.installed
 	$(VENV)/bin/bandit -q -c pyproject.toml -r layers/common/linguaflex functions

@@ -220,6 +220,7 @@ def summarize(entry: dict[str, Any]) -> dict[str, Any]:
             first_invoke_ms=round(statistics.median(r["first_invoke_ms"] for r in runs), 1),
             total_ms=round(statistics.median(r["import_ms"] + r["first_invoke_ms"] for r in runs), 1),
             total_min_ms=round(min(r["import_ms"] + r["first_invoke_ms"] for r in runs), 1),
+            cpu_ms=round(statistics.median(r["cpu_ms"] for r in runs), 1),
             maxrss_mb=round(statistics.median(r["maxrss_kb"] for r in runs) / 1024, 1),
             modules_loaded=runs[0]["modules_loaded"],
             stripe_imported=runs[0]["stripe_imported"],

@@ -22,6 +22,8 @@ def main() -> None:
     stripe_mode = "real Stripe test mode" if stack.uses_real_stripe else f"Stripe emulator at {stack.stripe_url}"
     print(f"\nLinguaFlex Payments local stack is up on {stack.url}")
     print(f"  DynamoDB (moto): {stack.dynamodb_url}   Stripe: {stripe_mode}")
+    if stack.webhook_secret:
+        print(f"  Stripe webhook signing secret: {stack.webhook_secret}")
     print(f"  Swagger UI: {stack.url}/docs   Seeded gigs: 1 ($50.00), 2 ($75.00), 3 ($40.00, inactive); teacher 7")
     print("\nTokens (valid 24 h):")
     for name, token in tokens.items():

@@ -32,6 +32,7 @@ import time
 import traceback
 import uuid
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,7 @@ import requests
 
 from local.lambda_runtime import LambdaContext, ensure_layer_on_path, load_handler
 from local.stack import DEFAULT_JWT_SECRET, LocalStack
-from local.template_model import ROOT, functions
+from local.template_model import ROOT, FunctionSpec, functions
 
 EVENTS_DIR = ROOT / "events"
 DEFAULT_STUDENT = 42
@@ -54,9 +55,14 @@ def placeholders(text: str) -> set[str]:
     return {m.group(1) for m in _PLACEHOLDER.finditer(text) if m.group(1) in DATA_NAMES}
 
 
+@cache
+def _specs() -> dict[str, FunctionSpec]:
+    return functions()  # parsing template.yaml takes a while; it does not change during a run
+
+
 def function_for(event_path: Path) -> str:
     """The template logical id whose code directory names the event's folder (events/<code dir>/x.json)."""
-    for logical_id, spec in functions().items():
+    for logical_id, spec in _specs().items():
         if spec.code_dir.name == event_path.parent.name:
             return logical_id
     raise LookupError(f"no function in template.yaml has CodeUri functions/{event_path.parent.name}/")
@@ -132,20 +138,35 @@ class Preparer:
 
     def _make(self, name: str) -> None:
         if name in ("payment_method_id", "card_id"):
-            saved = self._call("student", "POST", "/api/payments/add-payment-method/",
-                               {**PREPARED_CARD, "cardholder_name": "Event Student", "save_for_future": True})
+            saved = self._call(
+                "student",
+                "POST",
+                "/api/payments/add-payment-method/",
+                {**PREPARED_CARD, "cardholder_name": "Event Student", "save_for_future": True},
+            )
             cards = self._call("student", "GET", "/api/payments/payment-methods/")["results"]
             card = next(c for c in cards if c["stripe_payment_method_id"] == saved["payment_method_id"])
             self.made.update(payment_method_id=saved["payment_method_id"], card_id=str(card["id"]))
         elif name in ("payment_id", "payment_intent_id", "booking_id"):
-            paid = self._call("student", "POST", "/api/payments/process-payment/",
-                              {"gig_id": PREPARED_GIG, "card_details": PREPARED_CARD})
-            self.made.update(payment_id=str(paid["payment_id"]), payment_intent_id=paid["payment_intent_id"],
-                             booking_id=str(paid["booking_id"]))
+            paid = self._call(
+                "student",
+                "POST",
+                "/api/payments/process-payment/",
+                {"gig_id": PREPARED_GIG, "card_details": PREPARED_CARD},
+            )
+            self.made.update(
+                payment_id=str(paid["payment_id"]),
+                payment_intent_id=paid["payment_intent_id"],
+                booking_id=str(paid["booking_id"]),
+            )
         elif name == "refund_request_id":
             payment_id = self.values({"payment_id"})["payment_id"]
-            asked = self._call("student", "POST", f"/api/payments/payments/{payment_id}/refund-request/",
-                               {"reason": "Prepared by local.invoke"})
+            asked = self._call(
+                "student",
+                "POST",
+                f"/api/payments/payments/{payment_id}/refund-request/",
+                {"reason": "Prepared by local.invoke"},
+            )
             self.made["refund_request_id"] = str(asked["refund_request_id"])
         else:
             raise KeyError(f"don't know how to prepare {{{{{name}}}}}")
@@ -154,8 +175,9 @@ class Preparer:
         from linguaflex.tokens import issue_token
 
         token = issue_token(self.jwt_secret, self.student_id, role)
-        response = requests.request(method, self.base_url + path, json=body, timeout=30,
-                                    headers={"Authorization": f"Bearer {token}"})
+        response = requests.request(
+            method, self.base_url + path, json=body, timeout=30, headers={"Authorization": f"Bearer {token}"}
+        )
         if not response.ok:
             raise RuntimeError(f"preparing data: {method} {path} answered {response.status_code} {response.text}")
         return response.json()
@@ -163,15 +185,20 @@ class Preparer:
 
 def invoke(function_id: str, event: dict[str, Any]) -> Any:
     """One cold invocation of the function's handler, in this process."""
-    specs = functions()
+    specs = _specs()
     if function_id not in specs:
         raise KeyError(f"{function_id} is not a function in template.yaml; one of {', '.join(sorted(specs))}")
     handler = load_handler(specs[function_id])
     return handler(event, LambdaContext(function_name=function_id))
 
 
-def run(function_id: str, event_path: Path, stack: LocalStack, student_id: int | None = None,
-        values: dict[str, str] | None = None) -> Any:
+def run(
+    function_id: str,
+    event_path: Path,
+    stack: LocalStack,
+    student_id: int | None = None,
+    values: dict[str, str] | None = None,
+) -> Any:
     """The code path of `make invoke` against a started LocalStack: prepare, render, invoke."""
     text = Path(event_path).read_text()
     preparer = Preparer(stack.url, stack.jwt_secret, event_student(text, student_id), dict(values or {}))

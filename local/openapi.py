@@ -28,7 +28,7 @@ DESCRIPTION = (
     "Payments backend of the LinguaFlex tutoring marketplace: students save cards and pay for gigs, teachers "
     "confirm bookings, admins decide refund requests. The contract is `backend-payment-flow-guide.md`.\n\n"
     "Every operation except the Stripe webhook needs `Authorization: Bearer <JWT>` (`make dev` prints tokens). "
-    "Errors use the envelope `{\"success\": false, \"error\": ..., \"details\": {...}}`."
+    'Errors use the envelope `{"success": false, "error": ..., "details": {...}}`.'
 )
 TAGS = {
     "AddPaymentMethodFunction": "Payment methods",
@@ -172,7 +172,10 @@ def _operation(operation: dict[str, Any], route: Route, summary: str) -> dict[st
     responses: dict[str, Any] = {}
     for status, text in SUCCESS_RESPONSES.get((route.method, route.path), {"200": "OK"}).items():
         responses[status] = {"description": text, "content": {"application/json": {}}}
-    responses["400"] = {"description": "Invalid request (validation errors by field)", "content": _json_content(_ref("ErrorResponse"))}
+    responses["400"] = {
+        "description": "Invalid request (validation errors by field)",
+        "content": _json_content(_ref("ErrorResponse")),
+    }
     if route.authorized:
         out["security"] = [{SECURITY_SCHEME: []}]
         responses["401"] = {"description": "No bearer token", "content": _json_content(_ref("GatewayMessage"))}
@@ -188,12 +191,15 @@ def _operation(operation: dict[str, Any], route: Route, summary: str) -> dict[st
                 "name": "Stripe-Signature",
                 "in": "header",
                 "required": True,
-                "description": "`t=<unix time>,v1=<HMAC-SHA256 of \"t.body\" with the endpoint's signing secret>`",
+                "description": '`t=<unix time>,v1=<HMAC-SHA256 of "t.body" with the endpoint\'s signing secret>`',
                 "schema": {"type": "string"},
             },
         ]
         out["requestBody"] = {"required": True, "content": _json_content(_ref("StripeEvent"))}
-    responses["default"] = {"description": "Any other error, in the same envelope", "content": _json_content(_ref("ErrorResponse"))}
+    responses["default"] = {
+        "description": "Any other error, in the same envelope",
+        "content": _json_content(_ref("ErrorResponse")),
+    }
     out["responses"] = responses
     return out
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import secrets
 import subprocess
 import sys
@@ -47,26 +48,29 @@ def main() -> int:
         return 2
     ensure_layer_on_path()
     student_id = 100_000 + secrets.randbelow(900_000)  # a fresh student: saved cards never collide
-    out = sys.stdout
-    with tempfile.TemporaryDirectory(prefix="linguaflex-postman-") as tmp, _stack_log() as log:
-        # The handlers' JSON logs and metrics go to the log file; newman keeps the terminal.
+    log = tempfile.NamedTemporaryFile("w", prefix="linguaflex-postman-stack-", suffix=".log", delete=False)  # noqa: SIM115
+    with log, tempfile.TemporaryDirectory(prefix="linguaflex-postman-") as tmp:
+        code = _run(student_id, Path(tmp) / "environment.json", log)
+    if code == 0:
+        os.unlink(log.name)
+    else:
+        print(f"newman failed ({code}); the local stack's logs are in {log.name}", file=sys.stderr)
+    return code
+
+
+def _run(student_id: int, env_file: Path, log: IO[str]) -> int:
+    # The handlers' JSON logs and metrics go to the log file; newman (a child process) keeps the terminal.
+    with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+        stack = LocalStack(port=0).start()
+    try:
+        env_file.write_text(json.dumps(environment_for(stack, student_id), indent=2))
+        print(f"newman: {COLLECTION_FILE.name} against {stack.url} as student {student_id}", flush=True)
+        command = [str(NEWMAN), "run", str(COLLECTION_FILE), "-e", str(env_file), "--bail", "--reporters", "cli"]
         with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
-            stack = LocalStack(port=0).start()
-        try:
-            env_file = Path(tmp) / "environment.json"
-            env_file.write_text(json.dumps(environment_for(stack, student_id), indent=2))
-            print(f"newman: {COLLECTION_FILE.name} against {stack.url} as student {student_id}", file=out)
-            print(f"local stack logs: {log.name}", file=out, flush=True)
-            command = [str(NEWMAN), "run", str(COLLECTION_FILE), "-e", str(env_file), "--bail", "--reporters", "cli"]
-            with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
-                return subprocess.call(command, cwd=ROOT)  # noqa: S603 - fixed arguments, our own files
-        finally:
-            with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
-                stack.stop()
-
-
-def _stack_log() -> IO[str]:
-    return tempfile.NamedTemporaryFile("w", prefix="linguaflex-postman-stack-", suffix=".log", delete=False)
+            return subprocess.call(command, cwd=ROOT)  # noqa: S603 - fixed arguments, our own files
+    finally:
+        with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+            stack.stop()
 
 
 if __name__ == "__main__":

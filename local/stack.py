@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import threading
@@ -68,6 +69,7 @@ class LocalStack:
 
         from local.gateway import LocalHttpApi
 
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's access log is not ours to print
         moto_port = free_port()
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
         self._moto.start()

@@ -13,6 +13,7 @@ import traceback
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from linguaflex.observability import SERVICE
@@ -55,8 +56,19 @@ def card_forms(number: str) -> set[str]:
 
 def named_cvc_pattern(cvcs: Iterable[str]) -> re.Pattern[str]:
     """A CVC written next to its name, in JSON, form-encoding, key=value or repr text."""
-    values = "|".join(sorted(set(cvcs)))
+    return _named_cvc_pattern(tuple(sorted(set(cvcs))))
+
+
+@lru_cache(maxsize=16)
+def _named_cvc_pattern(cvcs: tuple[str, ...]) -> re.Pattern[str]:
+    values = "|".join(cvcs)
     return re.compile(rf"(?i)(cvc|cvv|cvc2|security_code)[\]\"'\s]*[:=]\s*[\"']?({values})(?!\d)")
+
+
+@lru_cache(maxsize=16)
+def _number_pattern(numbers: tuple[str, ...]) -> re.Pattern[str]:
+    forms = sorted({form for number in numbers for form in card_forms(number)}, key=len, reverse=True)
+    return re.compile("|".join(re.escape(form) for form in forms))
 
 
 @dataclass
@@ -66,10 +78,8 @@ class Findings:
     hits: list[tuple[str, str]] = field(default_factory=list)
 
     def scan_text(self, where: str, text: str, numbers: Iterable[str], cvcs: Iterable[str]) -> None:
-        for number in numbers:
-            for form in card_forms(number):
-                if form in text:
-                    self.hits.append((where, f"card number {number[:4]}…{number[-4:]} as {form!r}"))
+        for match in _number_pattern(tuple(numbers)).finditer(text):
+            self.hits.append((where, f"card number {match.group(0)[:4]}…{match.group(0)[-4:]} as {match.group(0)!r}"))
         match = named_cvc_pattern(cvcs).search(text)
         if match:
             self.hits.append((where, f"named CVC: {match.group(0)!r}"))
@@ -122,6 +132,7 @@ class _Tee(io.TextIOBase):
 class LogCapture:
     records: list[logging.LogRecord]
     emitted: io.StringIO  # the exact lines our Powertools logger wrote (JSON, after its formatter)
+    _rendered: dict[int, str] = field(default_factory=dict)
 
     def raw_texts(self, skip: Any = None) -> list[tuple[str, str]]:
         """Every record before any formatter ran: message, arguments, extra keys and traceback."""
@@ -129,7 +140,9 @@ class LogCapture:
         for record in list(self.records):
             if skip is not None and skip(record):
                 continue
-            texts.append((f"log record {record.name}:{record.levelname}", render_record(record)))
+            if id(record) not in self._rendered:
+                self._rendered[id(record)] = render_record(record)
+            texts.append((f"log record {record.name}:{record.levelname}", self._rendered[id(record)]))
         return texts
 
 
@@ -139,10 +152,18 @@ def render_record(record: logging.LogRecord) -> str:
     except Exception:  # a broken format string: keep the raw parts
         message = f"{record.msg!r} % {record.args!r}"
     parts = [message, repr(record.msg), repr(record.args)]
-    parts.append(json.dumps({k: v for k, v in vars(record).items() if k not in {"msg", "args"}}, default=repr))
+    extras = {k: v for k, v in vars(record).items() if k not in _STANDARD_ATTRIBUTES}
+    if extras:
+        parts.append(json.dumps(extras, default=repr))
     if record.exc_info and record.exc_info[0] is not None:
         parts.append("".join(traceback.format_exception(*record.exc_info)))
+    if record.stack_info:
+        parts.append(record.stack_info)
     return "\n".join(parts)
+
+
+# What every LogRecord carries (where it was logged from); anything else came in through `extra`.
+_STANDARD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
 
 
 @contextmanager
