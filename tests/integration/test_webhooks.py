@@ -147,3 +147,22 @@ def test_refund_in_stripe_dashboard_is_recorded(stack, student):
     status = student.get(f"/api/payments/payments/{body['payment_id']}/").json()
     assert status["status"] == "partially_refunded"
     assert status["refunded_amount"] == 10.0
+
+
+def test_stripe_unreachable_during_a_webhook_answers_5xx_then_the_redelivery_settles(stack, student):
+    from linguaflex import factory
+
+    body = student.pay_new_card(gig_id=1, number="4000002500003155").json()
+    stack.emulator.wait_for_deliveries(timeout=10)
+    attempts_before = len(stack.emulator.delivery_attempts)
+    # Every read of the PaymentIntent fails for the first delivery (the SDK's own retries included).
+    stack.emulator.inject_fault("GET", "/v1/payment_intents/", "http_500", count=3)
+
+    stack.emulator.authenticate_payment_intent(body["payment_intent_id"], "succeed")
+    stack.emulator.wait_for_deliveries(timeout=15)
+
+    new_attempts = stack.emulator.delivery_attempts[attempts_before:]
+    assert any(getattr(a, "status", None) == 503 for a in new_attempts), new_attempts
+    payment = factory.repository().get_payment(body["payment_id"])
+    assert payment.status.value == "succeeded"
+    assert factory.repository().get_booking(payment.booking_id) is not None
