@@ -73,7 +73,7 @@ WRONG_TYPES = {
     "exp_month as string": (ADD, {**card(), "exp_month": "12"}),
     "card_details as string": (PAY, {"gig_id": 1, "card_details": PAN}),
     "saved_payment_method_id not a pm": (PAY, {"gig_id": 1, "saved_payment_method_id": "cus_123"}),
-    "body a list": (ADD, [card()]),
+    "body a list": (ADD, ["not a card"]),
     "body a string": (ADD, PAN),
     "body null": (ADD, None),
 }
@@ -105,6 +105,16 @@ def test_huge_strings_are_refused(student: Any, path: str, body: Any) -> None:
     assert HUGE not in response.text
 
 
+@pytest.mark.xfail(strict=True, reason="BUG http.py: Powertools validates the first item of a list body as the body")
+def test_a_list_holding_a_valid_body_is_400(stack: Any, student: Any) -> None:
+    before = len(stack.emulator.request_log)
+
+    response = student.post(ADD, [{**card(), "save_for_future": False}, "ignored"])
+
+    assert_envelope(response, 400)
+    assert stack.emulator.request_log[before:] == []
+
+
 @pytest.mark.xfail(strict=True, reason="BUG http.py: MAX_BODY_BYTES (16 KiB) is defined but never enforced")
 def test_a_body_over_16_kib_is_refused(stack: Any, student: Any) -> None:
     """A valid payment body padded with whitespace to 20 KiB: no field is too long, the body is."""
@@ -129,8 +139,7 @@ NO_ECHO = {
     "card_number with letters": (ADD, {**card(), "card_number": PAN[:8] + "abcd" + PAN[12:]}),
     "cvc as int": (ADD, {**card(), "cvc": 737}),
     "card number in an unknown field": (ADD, {**card(), "pan": PAN}),
-    "card number as a field name": (ADD, {**card(), PAN: 1}),
-    "card number in cardholder_name": (ADD, {**card(), "cardholder_name": PAN}),
+    "card number in cardholder_name": (ADD, {**card(), "cardholder_name": PAN, "save_for_future": False}),
     "card number as gig_id": (PAY, {"gig_id": PAN, "card_details": card()}),
     "card number as saved pm": (PAY, {"gig_id": 1, "saved_payment_method_id": PAN}),
     "card number in a refund reason": ("/api/payments/payments/1/refund-request/", {"reason": PAN}),
@@ -138,10 +147,18 @@ NO_ECHO = {
 
 
 @pytest.mark.parametrize(("path", "body"), NO_ECHO.values(), ids=NO_ECHO.keys())
-def test_no_error_response_echoes_a_card_number(student: Any, path: str, body: Any) -> None:
+def test_no_response_echoes_a_card_number(student: Any, path: str, body: Any) -> None:
     response = student.post(path, body)
 
-    assert 400 <= response.status_code < 500, response.text
+    assert response.status_code < 500, response.text
+    assert_no_card_number(response)
+
+
+@pytest.mark.xfail(strict=True, reason="BUG http.py validation_details: an unknown field's name is echoed")
+def test_a_card_number_sent_as_a_field_name_is_not_echoed(student: Any) -> None:
+    response = student.post(ADD, {**card(), PAN: 1})
+
+    assert_envelope(response, 400)
     assert_no_card_number(response)
 
 
