@@ -60,9 +60,11 @@ typecheck: $(VENV)/.installed
 template-checks: $(VENV)/.installed $(SAM_VENV)/.installed ## sam validate (plain and --lint), cfn-lint, translated-template tests
 	$(SAM) validate --region $(AWS_DEFAULT_REGION)
 	$(SAM) validate --lint --region $(AWS_DEFAULT_REGION)
+	$(VENV)/bin/cfn-lint --append-rules=cfn_lint_serverless.rules template.yaml
+	LINGUAFLEX_SAM_BUILD=1 $(PY) -m pytest tests/template -q
 
 build: $(SAM_VENV)/.installed ## sam build (python3.13, arm64 wheels in the layer)
-	$(SAM) build --cached --parallel
+	PATH="$$(dirname "$(PYTHON)"):$$PATH" $(SAM) build --cached --parallel
 
 invoke: $(VENV)/.installed ## make invoke FN=ProcessPaymentFunction EVENT=events/process_payment/new_card.json [ARGS="--student 4242 --set payment_id=1 --render-only out.json"]
 	$(PY) -m local.invoke $(FN) $(EVENT) $(ARGS)
@@ -77,9 +79,13 @@ openapi: $(VENV)/.installed ## regenerate openapi.json and the Postman collectio
 	$(PY) -m local.openapi
 	$(PY) -m local.postman
 
-audit: $(VENV)/.installed
+audit: $(VENV)/.installed ## bandit over the code; pip-audit over the layer's pinned dependencies (needs the network)
 	$(VENV)/bin/bandit -q -c pyproject.toml -r layers/common/linguaflex functions
-	$(VENV)/bin/pip-audit --strict -r layers/common/requirements.txt
+	@# --strict: a dependency that could not be checked fails the audit instead of passing silently.
+	$(VENV)/bin/pip-audit --strict --progress-spinner off --vulnerability-service $(or $(AUDIT_SERVICE),pypi) \
+		-r layers/common/requirements.txt || { \
+		echo "make audit: FAILED. pip-audit found a vulnerability or could not check every dependency" \
+		     "(is the $(or $(AUDIT_SERVICE),pypi) vulnerability service reachable? try AUDIT_SERVICE=osv)." >&2; exit 1; }
 
 clean:
 	rm -rf .aws-sam .pytest_cache .ruff_cache .mypy_cache

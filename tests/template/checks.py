@@ -58,7 +58,7 @@ def api_operations(translated: Template) -> dict[tuple[str, str], dict[str, Any]
 def authorizer_problems(translated: Template) -> list[str]:
     found = []
     for (method, path), operation in sorted(api_operations(translated).items()):
-        expected = [{"NONE": []}] if path in WEBHOOK_PATHS else [{AUTHORIZER: []}]
+        expected: list[dict[str, list[str]]] = [{"NONE": []}] if path in WEBHOOK_PATHS else [{AUTHORIZER: []}]
         if operation.get("security") != expected:
             found.append(f"{method} {path}: security is {operation.get('security')}, expected {expected}")
     if not authorizer_invoke_permissions(translated):

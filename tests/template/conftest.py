@@ -22,7 +22,7 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def translations() -> dict[str, dict[str, Any]]:
     """template.yaml translated with the defaults (dev), as prod, and with CORS origins, in one interpreter start."""
-    variants = {
+    variants: dict[str, dict[str, Any]] = {
         "default": {},
         "prod": {"Stage": "prod", "AlarmEmail": "oncall@linguaflex.example"},
         "cors": {"CorsAllowOrigins": CORS_ORIGINS},

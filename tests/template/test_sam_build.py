@@ -26,8 +26,9 @@ def _python313_dir() -> str:
     """SAM's python3.13 workflow runs `python3.13` from PATH; pyenv shims only work with that version selected."""
     found = subprocess.run([str(ROOT / "scripts/find-python")], capture_output=True, text=True, check=True)
     python = Path(found.stdout.strip())
-    version = subprocess.run([str(python), "-c", "import sys; print(sys.version_info[:2])"], capture_output=True,
-                             text=True, check=True).stdout.strip()
+    version = subprocess.run(
+        [str(python), "-c", "import sys; print(sys.version_info[:2])"], capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert version == "(3, 13)", f"sam build needs Python 3.13, scripts/find-python gave {python} ({version})"
     return str(python.parent)
 

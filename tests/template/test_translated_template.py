@@ -136,7 +136,7 @@ def grants(translated: dict[str, Any], function: str) -> dict[str, set[str]]:
 
 
 def watched(alarm: dict[str, Any]) -> list[tuple[str, str, dict[str, str]]]:
-    """(namespace, metric, dimensions) each alarm reads, from a plain metric, metric math or a Metrics Insights query."""
+    """(namespace, metric, dimensions) an alarm reads: plain metric, metric math or Metrics Insights query."""
 
     def dimensions(items: list[dict[str, Any]]) -> dict[str, str]:
         return {item["Name"]: _name(item["Value"]) for item in items}
@@ -151,7 +151,9 @@ def watched(alarm: dict[str, Any]) -> list[tuple[str, str, dict[str, str]]]:
             found.append((metric["Namespace"], metric["MetricName"], dimensions(metric.get("Dimensions", []))))
         expression = query.get("Expression")
         expression = expression.get("Fn::Sub") if isinstance(expression, dict) else expression
-        insights = re.match(r'SELECT SUM\((\w+)\) FROM SCHEMA\("([^"]+)".*WHERE TableName = \'\$\{(\w+)\}\'', expression or "")
+        insights = re.match(
+            r'SELECT SUM\((\w+)\) FROM SCHEMA\("([^"]+)".*WHERE TableName = \'\$\{(\w+)\}\'', expression or ""
+        )
         if insights:
             metric_name, namespace, table = insights.groups()
             found.append((namespace, metric_name, {"TableName": table}))
@@ -206,7 +208,7 @@ def test_every_route_of_the_template_model_is_in_the_api(translated: dict[str, A
 def test_the_authorizer_guards_every_route_but_the_stripe_webhook(translated: dict[str, Any]) -> None:
     operations = api_operations(translated)
     for (method, path), operation in operations.items():
-        expected = [{"NONE": []}] if path in WEBHOOK_PATHS else [{AUTHORIZER: []}]
+        expected: list[dict[str, list[str]]] = [{"NONE": []}] if path in WEBHOOK_PATHS else [{AUTHORIZER: []}]
         assert operation["security"] == expected, f"{method} {path}"
     assert {path for (_, path) in operations if path in WEBHOOK_PATHS} == WEBHOOK_PATHS
 
