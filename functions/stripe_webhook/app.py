@@ -6,7 +6,7 @@ from linguaflex import factory
 from linguaflex.http import build_app, ok, route
 from linguaflex.observability import logger, metrics, tracer
 
-app = build_app()
+app = build_app(max_body_bytes=512 * 1024)  # Stripe events are larger than our requests
 
 
 @route(app, "POST", "/api/payments/stripe-webhook/")

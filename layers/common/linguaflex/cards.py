@@ -59,6 +59,11 @@ class CheckedCard:
         return f"CheckedCard(brand={self.brand!r}, last4={self.number[-4:]!r})"
 
 
+def _ascii_digits(text: str) -> bool:
+    """str.isdigit() also accepts superscripts and full-width digits; cards are ASCII."""
+    return text.isascii() and text.isdigit()
+
+
 def luhn_valid(number: str) -> bool:
     total = 0
     for index, char in enumerate(reversed(number)):
@@ -83,7 +88,7 @@ def _reject(message: str, code: str, param: str) -> CardRejected:
 def check_card(number: str, exp_month: int, exp_year: int, cvc: str, today: datetime | None = None) -> CheckedCard:
     """Validate as Stripe would at PaymentMethod creation; raise CardRejected with Stripe's codes."""
     digits = number.replace(" ", "").replace("-", "")
-    if not digits.isdigit() or not 12 <= len(digits) <= 19:
+    if not _ascii_digits(digits) or not 12 <= len(digits) <= 19:
         raise _reject(INVALID_NUMBER, "invalid_number", "card_number")
     known = detect_brand(digits)
     if known is not None and len(digits) not in known[1]:
@@ -98,7 +103,7 @@ def check_card(number: str, exp_month: int, exp_year: int, cvc: str, today: date
     if exp_year == now.year and exp_month < now.month:
         raise _reject("Your card's expiration month is invalid.", "invalid_expiry_month", "exp_month")
     cvc_length = known[2] if known else 3
-    if not cvc.isdigit() or len(cvc) != cvc_length:
+    if not _ascii_digits(cvc) or len(cvc) != cvc_length:
         raise _reject("Your card's security code is invalid.", "invalid_cvc", "cvc")
     brand = known[0] if known else "unknown"
     return CheckedCard(digits, exp_month, exp_year, cvc, brand)

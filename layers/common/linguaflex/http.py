@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
+import re
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 
 from linguaflex import errors
 from linguaflex.models.domain import Identity, Role
 from linguaflex.observability import logger, metrics
 
 _ROLES: set[str] = {"student", "teacher", "admin"}
+_FIELD_NAME = re.compile(r"[a-z][a-z_]{0,39}(\.[a-z][a-z_]{0,39}|\.\d{1,3})*")
 MAX_BODY_BYTES = 16 * 1024
 
 
@@ -30,8 +38,51 @@ def error_response(
     return json_response(status, body, headers)
 
 
-def build_app() -> APIGatewayHttpResolver:
-    app = APIGatewayHttpResolver(enable_validation=True)
+class PaymentsResolver(APIGatewayHttpResolver):
+    """Refuses bodies that are too large, not UTF-8 or not a JSON object before anything parses them."""
+
+    def __init__(self, max_body_bytes: int) -> None:
+        super().__init__(enable_validation=True)
+        self._max_body_bytes = max_body_bytes
+
+    def resolve(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        problem = body_problem(event, self._max_body_bytes)
+        if problem is not None:
+            status, message = problem
+            return {
+                "statusCode": status,
+                "headers": {"Content-Type": content_types.APPLICATION_JSON},
+                "body": json.dumps({"success": False, "error": message}),
+                "isBase64Encoded": False,
+            }
+        return super().resolve(event, context)
+
+
+def body_problem(event: dict[str, Any], max_body_bytes: int) -> tuple[int, str] | None:
+    raw = event.get("body")
+    if not raw:
+        return None
+    try:
+        data = base64.b64decode(raw, validate=True) if event.get("isBase64Encoded") else raw.encode("utf-8")
+    except (binascii.Error, UnicodeEncodeError):
+        return 400, "Request body is not valid"
+    if len(data) > max_body_bytes:
+        return 413, f"Request body is larger than {max_body_bytes} bytes"
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return 400, "Request body is not valid UTF-8"
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return None  # the validator answers with its field-level "not valid JSON" detail
+    if not isinstance(parsed, dict):
+        return 400, "Request body must be a JSON object"
+    return None
+
+
+def build_app(max_body_bytes: int = MAX_BODY_BYTES) -> APIGatewayHttpResolver:
+    app = PaymentsResolver(max_body_bytes)
 
     @app.exception_handler(errors.DomainError)
     def domain_error(exc: errors.DomainError) -> Response:
@@ -47,6 +98,10 @@ def build_app() -> APIGatewayHttpResolver:
     @app.exception_handler(RequestValidationError)
     def invalid_request(exc: RequestValidationError) -> Response:
         return error_response(400, "Invalid request", validation_details(exc.errors()))
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def unsupported_content_type(_: RequestUnsupportedContentType) -> Response:
+        return error_response(415, "Content-Type must be application/json")
 
     @app.not_found
     def not_found(_: Exception) -> Response:
@@ -68,6 +123,8 @@ def validation_details(problems: Any) -> dict[str, str]:
     for problem in problems:
         location = [str(part) for part in problem.get("loc", ()) if part not in ("body",)]
         field = ".".join(location) or "body"
+        if not _FIELD_NAME.fullmatch(field):
+            field = "body"  # a name the client made up is input too: never echo it
         message = problem.get("msg", "Invalid value")
         if problem.get("type") == "json_invalid":
             field, message = "body", "Request body is not valid JSON"

@@ -31,5 +31,7 @@ class RedactingFormatter(LambdaPowertoolsFormatter):
 
 
 logger = Logger(service=SERVICE, logger_formatter=RedactingFormatter())
+# stripe-python logs every request body (card[number], card[cvc]) at DEBUG: never let that through.
+logging.getLogger("stripe").setLevel(logging.WARNING)
 tracer = Tracer(service=SERVICE)
 metrics = Metrics(namespace="LinguaFlex", service=SERVICE)

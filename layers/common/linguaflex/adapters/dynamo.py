@@ -140,14 +140,18 @@ class DynamoRepository:
         params: dict[str, Any] = {
             "TableName": self._table,
             "IndexName": index,
-            "KeyConditionExpression": "#pk = :pk AND begins_with(#sk, :prefix)",
-            "ExpressionAttributeNames": {"#pk": f"{index}pk", "#sk": f"{index}sk"},
-            "ExpressionAttributeValues": {":pk": {"S": partition}, ":prefix": {"S": prefix}},
+            "KeyConditionExpression": "#pk = :pk",
+            "ExpressionAttributeNames": {"#pk": f"{index}pk"},
+            "ExpressionAttributeValues": {":pk": {"S": partition}},
             "ScanIndexForward": False,
             "Limit": limit,
         }
+        if prefix:  # DynamoDB refuses begins_with on an empty string
+            params["KeyConditionExpression"] += " AND begins_with(#sk, :prefix)"
+            params["ExpressionAttributeNames"]["#sk"] = f"{index}sk"
+            params["ExpressionAttributeValues"][":prefix"] = {"S": prefix}
         if cursor:
-            params["ExclusiveStartKey"] = _decode_cursor(cursor)
+            params["ExclusiveStartKey"] = _decode_cursor(cursor, index, partition)
         response = self._call("query", **params)
         next_key = response.get("LastEvaluatedKey")
         return [parse(item) for item in response.get("Items", [])], _encode_cursor(next_key) if next_key else None
@@ -647,17 +651,24 @@ def _encode_cursor(key: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode()
 
 
-def _decode_cursor(cursor: str) -> dict[str, Any]:
+def _decode_cursor(cursor: str, index: str, partition: str) -> dict[str, Any]:
+    """A cursor is only ever one we issued for this very listing: its shape and partition are checked."""
     import base64
     import binascii
     import json
 
     from linguaflex.errors import InvalidRequest
 
+    invalid = InvalidRequest("Invalid cursor", {"cursor": "not a cursor returned by this API"})
     try:
         key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (binascii.Error, ValueError) as exc:
-        raise InvalidRequest("Invalid cursor", {"cursor": "not a cursor returned by this API"}) from exc
-    if not isinstance(key, dict):
-        raise InvalidRequest("Invalid cursor", {"cursor": "not a cursor returned by this API"})
+    except (binascii.Error, ValueError, UnicodeError) as exc:
+        raise invalid from exc
+    expected = {"pk", "sk", f"{index}pk", f"{index}sk"}
+    if not isinstance(key, dict) or set(key) != expected:
+        raise invalid
+    if not all(isinstance(v, dict) and set(v) == {"S"} and isinstance(v["S"], str) for v in key.values()):
+        raise invalid
+    if key[f"{index}pk"]["S"] != partition:
+        raise invalid
     return key
