@@ -54,8 +54,38 @@ class LambdaContext:
         return self.timeout_ms
 
 
+def per_thread_current_event() -> None:
+    """Powertools keeps the current event on the class (`BaseRouter.current_event = ...`). In Lambda a process
+    serves one event at a time; here every container is a thread of one process, so that attribute must be
+    per thread or a concurrent request could be served with another request's event (and identity)."""
+    from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
+
+    if getattr(BaseRouter, "_current_event_per_thread", False):
+        return
+    local = threading.local()
+
+    class PerThread:
+        def __get__(self, obj: object, owner: object = None) -> object:
+            try:
+                return local.event
+            except AttributeError:
+                raise AttributeError("current_event") from None
+
+        def __set__(self, obj: object, value: object) -> None:
+            local.event = value
+
+    BaseRouter.current_event = PerThread()  # type: ignore[assignment]  # read through instances
+    BaseRouter._current_event_per_thread = True  # type: ignore[attr-defined]
+
+    class PerThreadMeta(type(BaseRouter)):  # type: ignore[misc]
+        current_event = PerThread()  # written through the class: BaseRouter.current_event = event
+
+    BaseRouter.__class__ = PerThreadMeta
+
+
 def load_handler(spec: FunctionSpec) -> Any:
     ensure_layer_on_path()
+    per_thread_current_event()
     module_file, _, attribute = spec.handler.rpartition(".")
     path = spec.code_dir / f"{module_file}.py"
     name = f"_fn_{spec.logical_id}_{next(_counter)}"

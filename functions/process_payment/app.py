@@ -15,7 +15,6 @@ app = build_app()
 def process_payment(body: ProcessPaymentRequest):
     identity = current_identity(app)
     require_role(identity, "student")
-    logger.append_keys(user_id=identity.user_id)
     result, status = factory.run_idempotent(
         "process-payment",
         identity,
@@ -27,7 +26,7 @@ def process_payment(body: ProcessPaymentRequest):
     return json_response(status, result)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False, clear_state=True)
 @metrics.log_metrics(capture_cold_start_metric=True)
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:

@@ -80,9 +80,9 @@ class Findings:
     def scan_text(self, where: str, text: str, numbers: Iterable[str], cvcs: Iterable[str]) -> None:
         for match in _number_pattern(tuple(numbers)).finditer(text):
             self.hits.append((where, f"card number {match.group(0)[:4]}…{match.group(0)[-4:]} as {match.group(0)!r}"))
-        match = named_cvc_pattern(cvcs).search(text)
-        if match:
-            self.hits.append((where, f"named CVC: {match.group(0)!r}"))
+        named = named_cvc_pattern(cvcs).search(text)
+        if named:
+            self.hits.append((where, f"named CVC: {named.group(0)!r}"))
 
     def scan_value(self, where: str, value: Any, numbers: Iterable[str], cvcs: Iterable[str]) -> None:
         """Structured data: any leaf equal to a CVC, and the card numbers anywhere in its JSON."""

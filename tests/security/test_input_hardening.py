@@ -1,8 +1,5 @@
 """Input hardening at the API edge: strict bodies, bounded sizes, no echo of card data, and a Stripe
 webhook whose signature check can never be skipped.
-
-Tests marked `xfail(strict=True)` document a bug found here in a file this suite does not own (see the
-reason and docs/security.md); they turn into failures once fixed, so the marker must then be removed.
 """
 
 from __future__ import annotations
@@ -16,9 +13,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
 from linguaflex import factory
 from linguaflex.adapters import dynamo_items as items
+
 from local import events
 from local.lambda_runtime import LambdaContext, load_handler
 from local.template_model import functions
@@ -105,7 +102,6 @@ def test_huge_strings_are_refused(student: Any, path: str, body: Any) -> None:
     assert HUGE not in response.text
 
 
-@pytest.mark.xfail(strict=True, reason="BUG http.py: Powertools validates the first item of a list body as the body")
 def test_a_list_holding_a_valid_body_is_400(stack: Any, student: Any) -> None:
     before = len(stack.emulator.request_log)
 
@@ -115,7 +111,6 @@ def test_a_list_holding_a_valid_body_is_400(stack: Any, student: Any) -> None:
     assert stack.emulator.request_log[before:] == []
 
 
-@pytest.mark.xfail(strict=True, reason="BUG http.py: MAX_BODY_BYTES (16 KiB) is defined but never enforced")
 def test_a_body_over_16_kib_is_refused(stack: Any, student: Any) -> None:
     """A valid payment body padded with whitespace to 20 KiB: no field is too long, the body is."""
     body = json.dumps({"gig_id": 1, "card_details": card(), "save_card": False}) + " " * 20_000
@@ -154,7 +149,6 @@ def test_no_response_echoes_a_card_number(student: Any, path: str, body: Any) ->
     assert_no_card_number(response)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG http.py validation_details: an unknown field's name is echoed")
 def test_a_card_number_sent_as_a_field_name_is_not_echoed(student: Any) -> None:
     response = student.post(ADD, {**card(), PAN: 1})
 
@@ -163,7 +157,9 @@ def test_a_card_number_sent_as_a_field_name_is_not_echoed(student: Any) -> None:
 
 
 def test_invalid_json_with_a_card_number_is_not_echoed(student: Any) -> None:
-    response = student.post(ADD, data=f'{{"card_number": "{PAN}", "cvc": 737', headers={"content-type": "application/json"})
+    response = student.post(
+        ADD, data=f'{{"card_number": "{PAN}", "cvc": 737', headers={"content-type": "application/json"}
+    )
 
     assert assert_envelope(response, 400)["details"] == {"body": "Request body is not valid JSON"}
     assert_no_card_number(response)
@@ -171,7 +167,11 @@ def test_invalid_json_with_a_card_number_is_not_echoed(student: Any) -> None:
 
 @pytest.mark.parametrize(
     "path",
-    [f"/api/payments/payments/{PAN}/", f"/api/payments/payments/?cursor={PAN}", f"/api/payments/payment-methods/{PAN}/"],
+    [
+        f"/api/payments/payments/{PAN}/",
+        f"/api/payments/payments/?cursor={PAN}",
+        f"/api/payments/payment-methods/{PAN}/",
+    ],
 )
 def test_a_card_number_in_the_path_or_query_is_not_echoed(student: Any, path: str) -> None:
     response = student.request("DELETE" if "payment-methods" in path else "GET", path)
@@ -180,7 +180,6 @@ def test_a_card_number_in_the_path_or_query_is_not_echoed(student: Any, path: st
     assert_no_card_number(response)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG cards.py check_card: str.isdigit() accepts non-ASCII digits")
 @pytest.mark.parametrize(
     ("field", "value"),
     [("card_number", "4242424242424\u00b242"), ("card_number", "\uff14\uff12" * 8), ("cvc", "\uff17\uff13\uff17")],
@@ -198,16 +197,16 @@ def test_non_ascii_digits_are_refused_before_stripe(stack: Any, student: Any, fi
 # -- content types and encodings -------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="BUG http.py: RequestUnsupportedContentType is not mapped (500)")
 def test_an_unsupported_content_type_is_a_4xx(student: Any) -> None:
     response = student.post(ADD, data=json.dumps(card()), headers={"content-type": "text/plain"})
 
     assert_envelope(response, 400, 415)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG http.py: a body that is not UTF-8 raises UnicodeDecodeError (500)")
 def test_a_body_that_is_not_utf8_is_400(student: Any) -> None:
-    response = student.post(ADD, data=b"\xff\xfe" + json.dumps(card()).encode(), headers={"content-type": "application/json"})
+    response = student.post(
+        ADD, data=b"\xff\xfe" + json.dumps(card()).encode(), headers={"content-type": "application/json"}
+    )
 
     assert_envelope(response, 400)
 
@@ -219,7 +218,9 @@ def _cursor(key: Any) -> str:
 def test_a_cursor_for_someone_elses_partition_reveals_nothing(users: Any) -> None:
     alice, bob = users.student(), users.student()
     assert alice.pay_new_card(gig_id=1).status_code == 201
-    forged = _cursor({"pk": {"S": "PAYMENT#1"}, "sk": {"S": "PAYMENT"}, "gsi1pk": {"S": "STUDENT#1"}, "gsi1sk": {"S": "x"}})
+    forged = _cursor(
+        {"pk": {"S": "PAYMENT#1"}, "sk": {"S": "PAYMENT"}, "gsi1pk": {"S": "STUDENT#1"}, "gsi1sk": {"S": "x"}}
+    )
 
     response = bob.get(f"/api/payments/payments/?cursor={forged}")
 
@@ -227,7 +228,6 @@ def test_a_cursor_for_someone_elses_partition_reveals_nothing(users: Any) -> Non
     assert response.json().get("results", []) == []
 
 
-@pytest.mark.xfail(strict=True, reason="BUG dynamo.py _decode_cursor: a cursor of the wrong shape is a 503, not a 400")
 def test_a_malformed_cursor_is_400(student: Any) -> None:
     assert_envelope(student.get(f"/api/payments/payments/?cursor={_cursor({'pk': 'x'})}"), 400)
 
@@ -258,8 +258,15 @@ def dispute_event(charge_id: str) -> tuple[str, str]:
         "type": "charge.dispute.created",
         "created": int(time.time()),
         "livemode": False,
-        "data": {"object": {"id": f"dp_{uuid.uuid4().hex[:16]}", "object": "dispute", "charge": charge_id,
-                            "reason": "fraudulent", "status": "needs_response"}},
+        "data": {
+            "object": {
+                "id": f"dp_{uuid.uuid4().hex[:16]}",
+                "object": "dispute",
+                "charge": charge_id,
+                "reason": "fraudulent",
+                "status": "needs_response",
+            }
+        },
     }
     return event_id, json.dumps(event)
 

@@ -21,11 +21,12 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-
 from linguaflex import config
 from linguaflex.config import AuthSettings
 from linguaflex.errors import ConfigurationError
 from linguaflex.tokens import MAX_TOKEN_CHARS, InvalidToken, allowed_algorithms, verify_access_token
+from pydantic import SecretStr
+
 from local import events
 from local.lambda_runtime import LambdaContext
 from tests.security.helpers import capture_logs
@@ -33,7 +34,7 @@ from tests.security.helpers import capture_logs
 SECRET = "unit-test-hs256-secret-0123456789abcdef-0123456789"
 ISSUER = "https://identity.linguaflex.example"
 AUDIENCE = "linguaflex-payments"
-HS = AuthSettings(mode="hs256", secret=SECRET, algorithms=("HS256",))
+HS = AuthSettings(mode="hs256", secret=SecretStr(SECRET), algorithms=("HS256",))
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -164,7 +165,7 @@ def test_alg_none_is_refused(alg: str) -> None:
 
 
 def test_alg_none_is_refused_even_if_configured() -> None:
-    settings = AuthSettings(mode="hs256", secret=SECRET, algorithms=("none", "HS256"))
+    settings = AuthSettings(mode="hs256", secret=SecretStr(SECRET), algorithms=("none", "HS256"))
     token = forged({"alg": "none"}, simplejwt_claims(role="admin"))
 
     assert allowed_algorithms(settings) == ["HS256"]
@@ -175,11 +176,13 @@ def test_alg_none_is_refused_even_if_configured() -> None:
 def test_a_configuration_without_a_usable_algorithm_fails_loudly() -> None:
     for algorithms in (("none",), ("RS256",)):
         with pytest.raises(ConfigurationError):
-            verify_access_token(hs(simplejwt_claims()), AuthSettings(mode="hs256", secret=SECRET, algorithms=algorithms))
+            verify_access_token(
+                hs(simplejwt_claims()), AuthSettings(mode="hs256", secret=SecretStr(SECRET), algorithms=algorithms)
+            )
 
 
 def test_an_hs256_token_in_an_rs256_only_configuration_is_refused() -> None:
-    settings = AuthSettings(mode="hs256", secret=SECRET, algorithms=("HS512",))
+    settings = AuthSettings(mode="hs256", secret=SecretStr(SECRET), algorithms=("HS512",))
 
     with pytest.raises(InvalidToken):
         verify_access_token(hs(simplejwt_claims()), settings)
@@ -187,7 +190,7 @@ def test_an_hs256_token_in_an_rs256_only_configuration_is_refused() -> None:
 
 def test_a_secret_shorter_than_the_hash_is_refused() -> None:
     """PyJWT's minimum key length is enforced: a 5-byte HS256 secret verifies nothing."""
-    short = AuthSettings(mode="hs256", secret="short", algorithms=("HS256",))
+    short = AuthSettings(mode="hs256", secret=SecretStr("short"), algorithms=("HS256",))
     with pytest.warns(jwt.warnings.InsecureKeyLengthWarning):
         token = jwt.encode(simplejwt_claims(), "short", algorithm="HS256")
 
@@ -222,7 +225,9 @@ def test_a_validly_signed_but_huge_token_is_refused_before_decoding() -> None:
 
 # -- issuer and audience -----------------------------------------------------------------------------------
 
-HS_ISS_AUD = AuthSettings(mode="hs256", secret=SECRET, algorithms=("HS256",), issuer=ISSUER, audience=AUDIENCE)
+HS_ISS_AUD = AuthSettings(
+    mode="hs256", secret=SecretStr(SECRET), algorithms=("HS256",), issuer=ISSUER, audience=AUDIENCE
+)
 
 
 def test_issuer_and_audience_are_accepted_when_they_match() -> None:
@@ -268,7 +273,7 @@ class JwksServer:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 return
 
         self.hits = 0
@@ -298,7 +303,9 @@ def keys() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def jwks(keys: dict[str, Any]) -> Iterator[JwksServer]:
-    server = JwksServer([_jwk(keys["rsa"].public_key(), "rsa-1", "RS256"), _jwk(keys["ec"].public_key(), "ec-1", "ES256")])
+    server = JwksServer(
+        [_jwk(keys["rsa"].public_key(), "rsa-1", "RS256"), _jwk(keys["ec"].public_key(), "ec-1", "ES256")]
+    )
     yield server
     server.stop()
 
@@ -354,7 +361,11 @@ def test_an_expired_rs256_token_is_refused(jwks: JwksServer, keys: dict[str, Any
 
 
 def test_pyjwt_refuses_a_pem_public_key_as_an_hmac_secret(keys: dict[str, Any]) -> None:
-    pem = keys["rsa"].public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    pem = (
+        keys["rsa"]
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
 
     with pytest.raises(jwt.InvalidKeyError):
         jwt.encode(simplejwt_claims(), pem, algorithm="HS256")
@@ -363,10 +374,12 @@ def test_pyjwt_refuses_a_pem_public_key_as_an_hmac_secret(keys: dict[str, Any]) 
         jwt.decode(token, pem, algorithms=["HS256"])
     # and so an HS256 deployment whose "secret" were a PEM would verify nothing
     with pytest.raises(InvalidToken):
-        verify_access_token(token, AuthSettings(mode="hs256", secret=pem.decode(), algorithms=("HS256",)))
+        verify_access_token(token, AuthSettings(mode="hs256", secret=SecretStr(pem.decode()), algorithms=("HS256",)))
 
 
-@pytest.mark.parametrize("algorithms", [("RS256", "ES256"), ("HS256", "RS256", "ES256")], ids=["pinned", "HS256 configured"])
+@pytest.mark.parametrize(
+    "algorithms", [("RS256", "ES256"), ("HS256", "RS256", "ES256")], ids=["pinned", "HS256 configured"]
+)
 def test_algorithm_confusion_hs256_signed_with_the_rsa_public_key_is_refused(
     jwks: JwksServer, keys: dict[str, Any], algorithms: tuple[str, ...]
 ) -> None:

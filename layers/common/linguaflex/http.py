@@ -62,6 +62,10 @@ def body_problem(event: dict[str, Any], max_body_bytes: int) -> tuple[int, str] 
     raw = event.get("body")
     if not raw:
         return None
+    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+    media_type = (headers.get("content-type") or "application/json").split(";")[0].strip().lower()
+    if media_type != "application/json" and not media_type.endswith("+json"):
+        return 415, "Content-Type must be application/json"
     try:
         data = base64.b64decode(raw, validate=True) if event.get("isBase64Encoded") else raw.encode("utf-8")
     except (binascii.Error, UnicodeEncodeError):
@@ -151,9 +155,11 @@ def current_identity(app: APIGatewayHttpResolver) -> Identity:
     if user_id is None or str(role) not in _ROLES:
         raise errors.Forbidden("Missing identity")
     try:
-        return Identity(user_id=int(user_id), role=_role(str(role)))
+        identity = Identity(user_id=int(user_id), role=_role(str(role)))
     except ValueError as exc:
         raise errors.Forbidden("Missing identity") from exc
+    logger.append_keys(user_id=identity.user_id)  # cleared per invocation (clear_state)
+    return identity
 
 
 def _role(value: str) -> Role:

@@ -20,6 +20,7 @@ from linguaflex.errors import ConfigurationError
 from linguaflex.models.domain import Identity, Role
 
 _ROLES: frozenset[str] = frozenset({"student", "teacher", "admin"})
+_ACCESS = "access"  # simplejwt's token_type of an access token (a refresh token says "refresh")
 # The algorithms each mode may ever use; the configured list is narrowed to these. `none` is in neither.
 _MODE_ALGORITHMS: dict[str, frozenset[str]] = {
     "hs256": frozenset({"HS256", "HS384", "HS512"}),
@@ -30,7 +31,7 @@ MAX_TOKEN_CHARS = 4096
 # A positive decimal integer without sign, spaces, underscores or non-ASCII digits, below 2**53.
 _USER_ID = re.compile(r"[1-9][0-9]{0,15}")
 _MAX_USER_ID = 2**53
-JWKS_TIMEOUT_SECONDS = 5
+JWKS_TIMEOUT_SECONDS = 3  # below the authorizer's 5 s Lambda timeout
 JWKS_LIFESPAN_SECONDS = 300
 
 
@@ -102,7 +103,7 @@ def _verification_key(token: str, settings: AuthSettings) -> Any:
 
 
 def _identity(claims: dict[str, Any]) -> Identity:
-    if "token_type" in claims and claims["token_type"] != "access":
+    if "token_type" in claims and claims["token_type"] != _ACCESS:
         raise InvalidToken("not an access token")
     user_id = _user_id(claims.get("user_id"))
     subject = _user_id(claims.get("sub"))
@@ -143,7 +144,7 @@ def issue_token(secret: str, user_id: int, role: str, lifetime_seconds: int = 36
 
     now = int(time.time())
     payload = {
-        "token_type": "access",
+        "token_type": _ACCESS,
         "user_id": user_id,
         "role": role,
         "iat": now,

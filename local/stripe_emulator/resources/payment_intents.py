@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-
 from typing import Any
 
 from ..context import Context
@@ -305,7 +304,9 @@ def list_(ctx: Context) -> dict[str, Any]:
     )
 
 
-_SEARCH_CLAUSE = re.compile(r"""^\s*(metadata\['(?P<key>[^']+)'\]|(?P<field>status|customer|currency))\s*:\s*'(?P<value>[^']*)'\s*$""")
+_SEARCH_CLAUSE = re.compile(
+    r"""^\s*(metadata\['(?P<key>[^']+)'\]|(?P<field>status|customer|currency))\s*:\s*'(?P<value>[^']*)'\s*$"""
+)
 
 
 def search(ctx: Context) -> dict[str, Any]:
