@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
-from functools import lru_cache
-from typing import Literal
+import time
+from collections.abc import Callable, Mapping
+from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from linguaflex.errors import ConfigurationError
+
+T = TypeVar("T")
 
 
 class Settings(BaseModel):
@@ -117,11 +119,27 @@ def auth_settings_from_env(env: Mapping[str, str]) -> AuthSettings:
     )
 
 
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    return settings_from_env(os.environ)
+SETTINGS_MAX_AGE_SECONDS = 300  # as Powertools caches the secrets: a rotated secret is picked up within 5 min
 
 
-@lru_cache(maxsize=1)
-def get_auth_settings() -> AuthSettings:
-    return auth_settings_from_env(os.environ)
+class _Refreshing(Generic[T]):
+    """Settings read once per container, then again every few minutes so rotated secrets take effect."""
+
+    def __init__(self, load: Callable[[], T], max_age_seconds: float = SETTINGS_MAX_AGE_SECONDS) -> None:
+        self._load = load
+        self._max_age = max_age_seconds
+        self._value: T | None = None
+        self._loaded_at = 0.0
+
+    def __call__(self) -> T:
+        now = time.monotonic()
+        if self._value is None or now - self._loaded_at >= self._max_age:
+            self._value, self._loaded_at = self._load(), now
+        return self._value
+
+    def cache_clear(self) -> None:
+        self._value = None
+
+
+get_settings = _Refreshing(lambda: settings_from_env(os.environ))
+get_auth_settings = _Refreshing(lambda: auth_settings_from_env(os.environ))

@@ -23,13 +23,17 @@ def repository() -> Any:
     return DynamoRepository(dynamodb_client(), get_settings().table_name)
 
 
-@lru_cache(maxsize=1)
 def gateway() -> Any:
+    """Rebuilt only when the settings change (a rotated Stripe key or webhook secret)."""
+    return _gateway_for(get_settings())
+
+
+@lru_cache(maxsize=1)
+def _gateway_for(settings: Any) -> Any:
     import stripe
 
     from linguaflex.adapters.stripe_gateway import StripeGateway
 
-    settings = get_settings()
     client = stripe.StripeClient(
         settings.stripe_api_key.get_secret_value(),
         base_addresses={"api": settings.stripe_api_base} if settings.stripe_api_base else None,
@@ -108,5 +112,5 @@ def reset() -> None:
     """Tests and the local stack rebuild everything after changing the environment."""
     from linguaflex.config import get_auth_settings
 
-    for cached in (dynamodb_client, repository, gateway, idempotent_runner, get_settings, get_auth_settings):
+    for cached in (dynamodb_client, repository, _gateway_for, idempotent_runner, get_settings, get_auth_settings):
         cached.cache_clear()

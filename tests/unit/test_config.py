@@ -1,0 +1,44 @@
+import pytest
+
+from linguaflex import config
+from linguaflex.errors import ConfigurationError
+
+
+def test_settings_are_read_once_then_refreshed_so_a_rotated_secret_takes_effect(monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(config.time, "monotonic", lambda: clock[0])
+    monkeypatch.setenv("STRIPE_API_KEY", "sk_test_old")
+    settings = config._Refreshing(lambda: config.settings_from_env(config.os.environ), max_age_seconds=300)
+
+    first = settings()
+    monkeypatch.setenv("STRIPE_API_KEY", "sk_test_new")
+    clock[0] += 299
+    cached = settings()
+    clock[0] += 1
+    refreshed = settings()
+
+    assert first is cached
+    assert first.stripe_api_key.get_secret_value() == "sk_test_old"
+    assert refreshed.stripe_api_key.get_secret_value() == "sk_test_new"
+
+
+def test_defaults_and_overrides():
+    settings = config.settings_from_env(
+        {"STRIPE_API_KEY": "sk_test_x", "PLATFORM_FEE_BPS": "1500", "DUPLICATE_PAYMENT_WINDOW_SECONDS": "0"}
+    )
+
+    assert settings.platform_fee_bps == 1500
+    assert settings.duplicate_payment_window_seconds == 0
+    assert settings.stripe_map_test_cards is True  # a test key on real Stripe: send test tokens
+    emulator = config.settings_from_env({"STRIPE_API_KEY": "sk_test_x", "STRIPE_API_BASE": "http://127.0.0.1:1"})
+    assert emulator.stripe_map_test_cards is False
+
+
+def test_a_missing_stripe_key_is_a_configuration_error():
+    with pytest.raises(ConfigurationError):
+        config.settings_from_env({})
+
+
+def test_hs256_without_a_secret_is_a_configuration_error():
+    with pytest.raises(ConfigurationError):
+        config.auth_settings_from_env({"JWT_MODE": "hs256"})
