@@ -1,5 +1,4 @@
 import pytest
-
 from linguaflex import config
 from linguaflex.errors import ConfigurationError
 
