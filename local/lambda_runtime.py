@@ -84,9 +84,14 @@ def per_thread_current_event() -> None:
 
 
 def load_handler(spec: FunctionSpec) -> Any:
+    return getattr(load_module(spec), spec.handler.rpartition(".")[2])
+
+
+def load_module(spec: FunctionSpec) -> ModuleType:
+    """A fresh import of the function's module: a new "container"."""
     ensure_layer_on_path()
     per_thread_current_event()
-    module_file, _, attribute = spec.handler.rpartition(".")
+    module_file = spec.handler.rpartition(".")[0]
     path = spec.code_dir / f"{module_file}.py"
     name = f"_fn_{spec.logical_id}_{next(_counter)}"
     module_spec = importlib.util.spec_from_file_location(name, path)
@@ -94,7 +99,7 @@ def load_handler(spec: FunctionSpec) -> Any:
     module: ModuleType = importlib.util.module_from_spec(module_spec)
     sys.modules[name] = module
     module_spec.loader.exec_module(module)
-    return getattr(module, attribute)
+    return module
 
 
 class FunctionPool:

@@ -17,7 +17,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from local.lambda_runtime import load_handler
+from local.lambda_runtime import load_module
 from local.template_model import ROOT, Route, functions, load_template, routes
 
 OPENAPI_FILE = ROOT / "openapi.json"
@@ -107,8 +107,7 @@ def http_apps() -> dict[str, Any]:
     specs = functions()
     apps = {}
     for name in sorted({r.function for r in routes()}):
-        handler = load_handler(specs[name])
-        apps[name] = sys.modules[handler.__module__].app
+        apps[name] = load_module(specs[name]).app
     return apps
 
 

@@ -5,6 +5,7 @@ API Gateway answers with a 500, never with access. The token is never logged, on
 """
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from linguaflex.config import get_auth_settings
 from linguaflex.observability import logger, metrics
 from linguaflex.tokens import MAX_TOKEN_CHARS, InvalidToken, verify_access_token

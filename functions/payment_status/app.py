@@ -3,11 +3,9 @@
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from linguaflex import factory
-from linguaflex.http import build_app, current_identity, ok, route
-from linguaflex.observability import logger, metrics, tracer
+from linguaflex.http import build_app, current_identity, lambda_handler_for, ok, route
 
 app = build_app()
 
@@ -27,8 +25,4 @@ def get_payment(payment_id: int):
     return ok(factory.payment_queries().get(identity, payment_id))
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False, clear_state=True)
-@metrics.log_metrics(capture_cold_start_metric=True)
-@tracer.capture_lambda_handler(capture_response=False)
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    return app.resolve(event, context)
+lambda_handler = lambda_handler_for(app)

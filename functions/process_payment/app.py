@@ -1,11 +1,16 @@
 """POST /api/payments/process-payment/ (and /stripe-payments/process-payment/): pay for a gig."""
 
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from linguaflex import factory
-from linguaflex.http import build_app, current_identity, idempotency_key, json_response, require_role, route
+from linguaflex.http import (
+    build_app,
+    current_identity,
+    idempotency_key,
+    json_response,
+    lambda_handler_for,
+    require_role,
+    route,
+)
 from linguaflex.models.requests import ProcessPaymentRequest
-from linguaflex.observability import logger, metrics, tracer
 
 app = build_app()
 
@@ -26,8 +31,4 @@ def process_payment(body: ProcessPaymentRequest):
     return json_response(status, result)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False, clear_state=True)
-@metrics.log_metrics(capture_cold_start_metric=True)
-@tracer.capture_lambda_handler(capture_response=False)
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    return app.resolve(event, context)
+lambda_handler = lambda_handler_for(app)

@@ -3,6 +3,7 @@
 from dataclasses import asdict
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from linguaflex import factory
 from linguaflex.observability import logger, metrics, tracer
 

@@ -3,12 +3,10 @@
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from linguaflex import factory
-from linguaflex.http import build_app, created, current_identity, ok, require_role, route
+from linguaflex.http import build_app, created, current_identity, lambda_handler_for, ok, require_role, route
 from linguaflex.models.requests import RefundDecisionBody, RefundRequestBody
-from linguaflex.observability import logger, metrics, tracer
 
 app = build_app()
 
@@ -44,8 +42,4 @@ def deny_refund(request_id: int, body: RefundDecisionBody | None = None):
     return ok(factory.refund_request_service().deny(identity, request_id, body.note if body else None))
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False, clear_state=True)
-@metrics.log_metrics(capture_cold_start_metric=True)
-@tracer.capture_lambda_handler(capture_response=False)
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    return app.resolve(event, context)
+lambda_handler = lambda_handler_for(app)

@@ -15,10 +15,11 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
+from aws_lambda_powertools.logging import correlation_paths
 
 from linguaflex import errors
 from linguaflex.models.domain import Identity, Role
-from linguaflex.observability import logger, metrics
+from linguaflex.observability import logger, metrics, tracer
 
 _ROLES: set[str] = {"student", "teacher", "admin"}
 _FIELD_NAME = re.compile(r"[a-z][a-z_]{0,39}(\.[a-z][a-z_]{0,39}|\.\d{1,3})*")
@@ -182,3 +183,17 @@ def created(body: dict[str, Any]) -> Response:
 
 def ok(body: dict[str, Any]) -> Response:
     return json_response(HTTPStatus.OK, body)
+
+
+def lambda_handler_for(app: APIGatewayHttpResolver) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    """The Lambda entry point every HTTP function shares: correlation id, metrics, tracing, then the routes."""
+
+    @logger.inject_lambda_context(
+        correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False, clear_state=True
+    )
+    @metrics.log_metrics(capture_cold_start_metric=True)
+    @tracer.capture_lambda_handler(capture_response=False)
+    def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        return app.resolve(event, context)
+
+    return lambda_handler
