@@ -99,9 +99,10 @@ def test_signature_placeholder_is_filled_the_way_stripe_verifies_it() -> None:
 
 
 def test_render_replaces_the_student_everywhere() -> None:
+    from pydantic import SecretStr
+
     from linguaflex.config import AuthSettings
     from linguaflex.tokens import verify_access_token
-    from pydantic import SecretStr
 
     # Given an event of student 42 rendered as student 777
     text = (invoke.EVENTS_DIR / "payment_status" / "list.json").read_text()

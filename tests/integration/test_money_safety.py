@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+
 from linguaflex import factory
 from linguaflex.services.reconciliation import Reconciler
-
 from local import events
 from tests.support.client import card, unique_key
 from tests.support.invariants import assert_money_invariants, stripe_intents

@@ -14,9 +14,9 @@ from typing import Any
 
 import jwt
 import pytest
+
 from linguaflex.adapters import dynamo_items as items
 from linguaflex.tokens import issue_token
-
 from local.template_model import routes
 from tests.support.client import ApiClient, card, unique_key
 

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from linguaflex.observability import logger as app_logger
 
+from linguaflex.observability import logger as app_logger
 from tests.security.helpers import (
     AMEX_CVC,
     CVC,

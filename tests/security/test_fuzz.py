@@ -18,9 +18,10 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from linguaflex.tokens import issue_token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
+
+from linguaflex.tokens import issue_token
 
 pytestmark = pytest.mark.e2e
 

@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
 from linguaflex import factory
 from linguaflex.adapters import dynamo_items as items
-
 from local import events
 from local.lambda_runtime import LambdaContext, load_handler
 from local.template_model import functions

@@ -12,9 +12,9 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+
 from linguaflex import factory, rate_limits
 from linguaflex.config import settings_from_env
-
 from tests.support.client import card
 
 pytestmark = pytest.mark.e2e

@@ -21,12 +21,12 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from pydantic import SecretStr
+
 from linguaflex import config
 from linguaflex.config import AuthSettings
 from linguaflex.errors import ConfigurationError
 from linguaflex.tokens import MAX_TOKEN_CHARS, InvalidToken, allowed_algorithms, verify_access_token
-from pydantic import SecretStr
-
 from local import events
 from local.lambda_runtime import LambdaContext
 from tests.security.helpers import capture_logs

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
+
 from linguaflex.tokens import issue_token
 
 _user_ids = itertools.count(10_000)

@@ -1,6 +1,7 @@
 from datetime import UTC, datetime
 
 import pytest
+
 from linguaflex.cards import TEST_CARD_TOKENS, check_card, detect_brand, luhn_valid
 from linguaflex.errors import CardRejected
 

@@ -1,4 +1,5 @@
 import pytest
+
 from linguaflex import config
 from linguaflex.errors import ConfigurationError
 
