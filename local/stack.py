@@ -115,6 +115,7 @@ class LocalStack:
             "POWERTOOLS_SERVICE_NAME": "linguaflex-payments",
             "POWERTOOLS_METRICS_NAMESPACE": "LinguaFlex",
             "POWERTOOLS_TRACE_DISABLED": "true",
+            "PYDANTIC_DISABLE_PLUGINS": "__all__",
             "PAYMENT_RETURN_URL": f"{self.url}/payments/return",
         }
         if self.stripe_url:

@@ -2,20 +2,28 @@
 
 Fails closed: anything but `Bearer <one valid access token>` is refused. A misconfiguration raises, which
 API Gateway answers with a 500, never with access. The token is never logged, only a fixed reason.
+
+Deliberately lean (no Powertools, no pydantic): it sits on the cold path of every API request, and
+importing those would double its cold start. It logs through the standard library (Lambda's JSON log
+format) and writes its one metric in CloudWatch's embedded metric format.
 """
 
-from aws_lambda_powertools.utilities.typing import LambdaContext
+import json
+import logging
+import time
+from typing import Any
 
-from linguaflex.config import get_auth_settings
-from linguaflex.observability import logger, metrics
+from linguaflex.auth_config import get_auth_settings
 from linguaflex.tokens import MAX_TOKEN_CHARS, InvalidToken, verify_access_token
+
+logger = logging.getLogger("linguaflex-payments.authorizer")
+logger.setLevel(logging.INFO)
 
 DENY = {"isAuthorized": False}
 _MAX_HEADER_CHARS = MAX_TOKEN_CHARS + len("Bearer ")
 
 
-@metrics.log_metrics(capture_cold_start_metric=True)
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
+def lambda_handler(event: dict, context: Any) -> dict:
     token = _bearer_token(_authorization_header(event))
     if token is None:
         return _deny("malformed Authorization header")
@@ -29,8 +37,23 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
 
 def _deny(reason: str) -> dict:
     logger.info("Token refused", extra={"reason": reason})
-    metrics.add_metric(name="TokensRefused", unit="Count", value=1)
+    print(json.dumps(_TOKENS_REFUSED | {"_aws": {**_TOKENS_REFUSED["_aws"], "Timestamp": int(time.time() * 1000)}}))
     return DENY
+
+
+_TOKENS_REFUSED: dict[str, Any] = {
+    "_aws": {
+        "CloudWatchMetrics": [
+            {
+                "Namespace": "LinguaFlex",
+                "Dimensions": [["service"]],
+                "Metrics": [{"Name": "TokensRefused", "Unit": "Count"}],
+            }
+        ]
+    },
+    "service": "linguaflex-payments",
+    "TokensRefused": 1,
+}
 
 
 def _bearer_token(header: str) -> str | None:

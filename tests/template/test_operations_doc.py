@@ -29,7 +29,7 @@ def test_every_parameter_is_documented(sam_template: dict[str, Any]) -> None:
 
 
 def test_every_variable_config_reads_is_documented() -> None:
-    config = (ROOT / "layers/common/linguaflex/config.py").read_text()
+    config = "".join((ROOT / "layers/common/linguaflex" / name).read_text() for name in ("config.py", "auth_config.py"))
     variables = {name for name in re.findall(r'"([A-Z][A-Z0-9_]+)"', config) if "_" in name}
     assert "STRIPE_SECRET_ARN" in variables
     undocumented = {name for name in variables if f"| `{name}` |" not in DOC}

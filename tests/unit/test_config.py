@@ -1,14 +1,14 @@
 import pytest
 
-from linguaflex import config
+from linguaflex import config, refreshing
 from linguaflex.errors import ConfigurationError
 
 
 def test_settings_are_read_once_then_refreshed_so_a_rotated_secret_takes_effect(monkeypatch):
     clock = [1000.0]
-    monkeypatch.setattr(config.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(refreshing.time, "monotonic", lambda: clock[0])
     monkeypatch.setenv("STRIPE_API_KEY", "sk_test_old")
-    settings = config._Refreshing(lambda: config.settings_from_env(config.os.environ), max_age_seconds=300)
+    settings = refreshing.Refreshing(lambda: config.settings_from_env(config.os.environ), max_age_seconds=300)
 
     first = settings()
     monkeypatch.setenv("STRIPE_API_KEY", "sk_test_new")

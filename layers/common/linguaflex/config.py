@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-import json
 import os
-import time
-from collections.abc import Callable, Mapping
-from typing import Generic, Literal, TypeVar
+from collections.abc import Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from linguaflex.auth_config import AuthSettings, auth_settings_from_env, get_auth_settings
 from linguaflex.errors import ConfigurationError
+from linguaflex.refreshing import Refreshing, secret_json
 
-T = TypeVar("T")
+__all__ = [
+    "AuthSettings",
+    "Settings",
+    "auth_settings_from_env",
+    "get_auth_settings",
+    "get_settings",
+    "settings_from_env",
+]
 
 
 class Settings(BaseModel):
@@ -38,37 +44,14 @@ class Settings(BaseModel):
     max_saved_cards: int = 20
 
 
-class AuthSettings(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    mode: Literal["hs256", "jwks"] = "hs256"
-    secret: SecretStr | None = None
-    jwks_url: str | None = None
-    algorithms: tuple[str, ...] = ("HS256",)
-    issuer: str | None = None
-    audience: str | None = None
-    leeway_seconds: int = 30
-
-
 def _flag(value: str | None, default: bool) -> bool:
     if value is None or value == "":
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _secret_json(env: Mapping[str, str], arn_var: str) -> dict[str, str]:
-    """Secrets Manager holds a JSON object; Powertools' parameters cache it for 5 minutes."""
-    arn = env.get(arn_var)
-    if not arn:
-        return {}
-    from aws_lambda_powertools.utilities import parameters
-
-    value = parameters.get_secret(arn, max_age=300)
-    return json.loads(value) if isinstance(value, str) else json.loads(value.decode())
-
-
 def settings_from_env(env: Mapping[str, str]) -> Settings:
-    secret = _secret_json(env, "STRIPE_SECRET_ARN")
+    secret = secret_json(env, "STRIPE_SECRET_ARN")
     api_key = secret.get("api_key") or env.get("STRIPE_API_KEY")
     if not api_key:
         raise ConfigurationError("STRIPE_API_KEY (or STRIPE_SECRET_ARN) is not configured")
@@ -101,45 +84,4 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
     return Settings.model_validate(values)
 
 
-def auth_settings_from_env(env: Mapping[str, str]) -> AuthSettings:
-    mode = env.get("JWT_MODE", "hs256").lower()
-    secret = _secret_json(env, "JWT_SECRET_ARN").get("secret") or env.get("JWT_SECRET") or None
-    if mode == "hs256" and not secret:
-        raise ConfigurationError("JWT_SECRET (or JWT_SECRET_ARN) is not configured")
-    default_algorithms = "HS256" if mode == "hs256" else "RS256,ES256"
-    algorithms = tuple(a.strip() for a in env.get("JWT_ALGORITHMS", default_algorithms).split(",") if a)
-    return AuthSettings(
-        mode=mode,  # type: ignore[arg-type]
-        secret=secret,
-        jwks_url=env.get("JWT_JWKS_URL") or None,
-        algorithms=algorithms,
-        issuer=env.get("JWT_ISSUER") or None,
-        audience=env.get("JWT_AUDIENCE") or None,
-        leeway_seconds=int(env.get("JWT_LEEWAY_SECONDS", "30")),
-    )
-
-
-SETTINGS_MAX_AGE_SECONDS = 300  # as Powertools caches the secrets: a rotated secret is picked up within 5 min
-
-
-class _Refreshing(Generic[T]):
-    """Settings read once per container, then again every few minutes so rotated secrets take effect."""
-
-    def __init__(self, load: Callable[[], T], max_age_seconds: float = SETTINGS_MAX_AGE_SECONDS) -> None:
-        self._load = load
-        self._max_age = max_age_seconds
-        self._value: T | None = None
-        self._loaded_at = 0.0
-
-    def __call__(self) -> T:
-        now = time.monotonic()
-        if self._value is None or now - self._loaded_at >= self._max_age:
-            self._value, self._loaded_at = self._load(), now
-        return self._value
-
-    def cache_clear(self) -> None:
-        self._value = None
-
-
-get_settings = _Refreshing(lambda: settings_from_env(os.environ))
-get_auth_settings = _Refreshing(lambda: auth_settings_from_env(os.environ))
+get_settings = Refreshing(lambda: settings_from_env(os.environ))

@@ -56,20 +56,31 @@ def run_idempotent(scope: str, identity: Any, key: str | None, body: Any, action
 
     The Lambda context bounds an in-progress record to this invocation, so a crashed attempt
     does not block retries for the whole expiry."""
-    from linguaflex.idempotency import body_digest
-
     if key is None:
         return action()
+    from linguaflex.idempotency import body_digest
+
     runner = idempotent_runner()
     runner.register_lambda_context(lambda_context)
     digest = body_digest(get_settings().stripe_api_key.get_secret_value(), body)
     return runner.run(scope, identity, key, digest, action)
 
 
+class _LazyGateway:
+    """The Stripe gateway, built (import stripe, StripeClient) only when a call needs it: listing cards,
+    reading a payment or a booking usually never talks to Stripe."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(gateway(), name)
+
+
+lazy_gateway = _LazyGateway()
+
+
 def payment_method_service() -> Any:
     from linguaflex.services.payment_methods import PaymentMethodService
 
-    return PaymentMethodService(repository(), gateway(), get_settings())
+    return PaymentMethodService(repository(), lazy_gateway, get_settings())
 
 
 def payment_service() -> Any:
@@ -81,7 +92,7 @@ def payment_service() -> Any:
 def payment_queries() -> Any:
     from linguaflex.services.payment_queries import PaymentQueries
 
-    return PaymentQueries(repository(), gateway())
+    return PaymentQueries(repository(), lazy_gateway)
 
 
 def webhook_service() -> Any:
@@ -93,24 +104,24 @@ def webhook_service() -> Any:
 def booking_service() -> Any:
     from linguaflex.services.bookings import BookingService
 
-    return BookingService(repository(), gateway())
+    return BookingService(repository(), lazy_gateway)
 
 
 def refund_request_service() -> Any:
     from linguaflex.services.refunds import RefundRequestService
 
-    return RefundRequestService(repository(), gateway())
+    return RefundRequestService(repository(), lazy_gateway)
 
 
 def reconciler() -> Any:
     from linguaflex.services.reconciliation import Reconciler
 
-    return Reconciler(repository(), gateway())
+    return Reconciler(repository(), lazy_gateway)
 
 
 def reset() -> None:
     """Tests and the local stack rebuild everything after changing the environment."""
-    from linguaflex.config import get_auth_settings
+    from linguaflex.auth_config import get_auth_settings
 
     for cached in (dynamodb_client, repository, _gateway_for, idempotent_runner, get_settings, get_auth_settings):
         cached.cache_clear()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 
 SERVICE = "linguaflex-payments"
@@ -33,5 +34,17 @@ class RedactingFormatter(LambdaPowertoolsFormatter):
 logger = Logger(service=SERVICE, logger_formatter=RedactingFormatter())
 # stripe-python logs every request body (card[number], card[cvc]) at DEBUG: never let that through.
 logging.getLogger("stripe").setLevel(logging.WARNING)
-tracer = Tracer(service=SERVICE)
 metrics = Metrics(namespace="LinguaFlex", service=SERVICE)
+
+
+def __getattr__(name: str) -> Any:
+    """`tracer` is built on first use: constructing it loads and patches the X-Ray SDK (botocore,
+    requests), which functions that trace nothing (the authorizer) should not pay for on a cold start.
+    The patches make every DynamoDB and Stripe call a subsegment of the handler's trace."""
+    if name == "tracer":
+        from aws_lambda_powertools import Tracer
+
+        built = Tracer(service=SERVICE, patch_modules=("botocore", "requests"))
+        globals()["tracer"] = built
+        return built
+    raise AttributeError(name)

@@ -15,7 +15,7 @@ from typing import Any
 
 import jwt
 
-from linguaflex.config import AuthSettings
+from linguaflex.auth_config import AuthSettings
 from linguaflex.errors import ConfigurationError
 from linguaflex.models.domain import Identity, Role
 

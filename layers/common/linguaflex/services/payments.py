@@ -85,7 +85,7 @@ class PaymentService:
 
         customer_id = profile.stripe_customer_id
         if card is not None and request.save_card:
-            customer_id = ensure_customer(self._repository, self._gateway, profile)
+            customer_id = ensure_customer(self._repository, self._gateway, profile, persist=False)
         payment_method = saved.stripe_payment_method_id if saved else self._payment_method(card, request, payment)
         intent = self._gateway.create_and_confirm_intent(
             IntentRequest(
