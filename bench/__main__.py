@@ -22,25 +22,34 @@ RESULTS = Path(__file__).resolve().parent / "results"
 SECTIONS = ("cold", "warm", "experiments", "profile", "load", "layer")
 
 
+_STARTED = time.monotonic()
+
+
 def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    print(f"[{time.monotonic() - _STARTED:5.0f}s] {message}", file=sys.stderr, flush=True)
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--runs", type=int, default=5, help="timed cold starts per function and side")
-    parser.add_argument("--experiment-runs", type=int, default=3, help="timed cold starts per what-if variant")
+    parser.add_argument("--experiment-pairs", type=int, default=3, help="back-to-back (what-if, baseline) cold starts")
     parser.add_argument("--requests", type=int, default=200, help="timed warm requests per route and side")
-    parser.add_argument("--warmup", type=int, default=20, help="untimed warm requests per route and side first")
+    parser.add_argument("--warmup", type=int, default=10, help="untimed warm requests per route and side first")
     parser.add_argument("--threads", type=int, default=8)
-    parser.add_argument("--load-seconds", type=float, default=20.0)
+    parser.add_argument("--load-seconds", type=float, default=12.0)
     parser.add_argument("--load-requests", type=int, default=2000)
+    parser.add_argument(
+        "--tracing-pairs",
+        type=int,
+        default=0,
+        help="extra: alternate warm children with tracing off/on this many times (saved-card payments)",
+    )
     parser.add_argument("--skip", default="", help=f"comma-separated sections to skip: {', '.join(SECTIONS)}")
     parser.add_argument("--quick", action="store_true", help="a smoke run: 2 cold runs, 30 warm requests, 5 s load")
     parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
     args = parser.parse_args(argv)
     if args.quick:
-        args.runs, args.experiment_runs, args.requests, args.warmup = 2, 1, 30, 5
+        args.runs, args.experiment_pairs, args.requests, args.warmup = 2, 1, 30, 5
         args.load_seconds, args.load_requests = 5.0, 300
     args.skip = {part.strip() for part in args.skip.split(",") if part.strip()}
     return args
@@ -72,29 +81,31 @@ def machine() -> dict[str, Any]:
 # -- cold starts -----------------------------------------------------------------------------------------
 
 
-def cold_variants(nopyc: Path | None) -> list[coldstart.Variant]:
+def cold_variants(nopyc: Path | None, experiments: bool) -> list[coldstart.Variant]:
     V = coldstart.Variant
     variants = [V("ours", fn, "ours") for fn in FUNCTIONS] + [V("reference", fn, "ref") for fn in FUNCTIONS]
-    experiments = [
-        V("no X-Ray SDK (stub provider)", "ProcessPaymentFunction", "ours", ("stub_xray",)),
-        V("X-Ray without sampler clients", "ProcessPaymentFunction", "ours", ("xray_no_sampler_clients",)),
-        V("X-Ray without sampler clients", "AuthorizerFunction", "ours", ("xray_no_sampler_clients",)),
+    if not experiments:
+        return variants
+    tracing = coldstart.TRACING_ON
+    variants += [
+        V("as deployed: tracing on (X-Ray patches)", "ProcessPaymentFunction", "ours", (), None, dict(tracing)),
+        V("as deployed: tracing on (X-Ray patches)", "AuthorizerFunction", "ours", (), None, dict(tracing)),
+        V("no X-Ray SDK (no-op tracer provider)", "ProcessPaymentFunction", "ours", ("stub_xray",)),
         V("lazy Stripe gateway", "ListPaymentMethodsFunction", "ours", ("lazy_gateway",)),
         V("no enable_validation", "ListPaymentMethodsFunction", "ours", ("no_validation",)),
-        V("lazy gateway + X-Ray without sampler clients", "ListPaymentMethodsFunction", "ours",
-          ("lazy_gateway", "xray_no_sampler_clients")),
-        V("lazy Stripe gateway", "PaymentStatusFunction", "ours", ("lazy_gateway",)),
     ]
     if nopyc is not None:
-        experiments.append(
-            V("as deployed: layer without .pyc", "ProcessPaymentFunction", "ours", (), nopyc,
-              {"PYTHONDONTWRITEBYTECODE": "1"})
+        variants.append(
+            V(
+                "as deployed: layer without .pyc",
+                "ProcessPaymentFunction",
+                "ours",
+                (),
+                nopyc,
+                {"PYTHONDONTWRITEBYTECODE": "1"},
+            )
         )
-        experiments.append(
-            V("as deployed: layer without .pyc", "ListPaymentMethodsFunction", "ours", (), nopyc,
-              {"PYTHONDONTWRITEBYTECODE": "1"})
-        )
-    return variants + experiments
+    return variants
 
 
 class ColdEvents:
@@ -139,11 +150,11 @@ def run_cold(bench: Bench, args: argparse.Namespace, results: dict[str, Any]) ->
     if "experiments" not in args.skip:
         log("cold: preparing a copy of the layer without .pyc (first run only)...")
         nopyc = coldstart.build_nopyc_layer()
-    variants = cold_variants(nopyc) if "experiments" not in args.skip else cold_variants(None)[: 2 * len(FUNCTIONS)]
+    variants = cold_variants(nopyc, "experiments" not in args.skip)
     env = bench.child_environment()
-    log(f"cold: {len(variants)} variants, 1 importtime round + {args.runs} timed rounds...")
+    log(f"cold: 1 importtime round + {args.runs} timed rounds of ours and the reference, then what-if pairs...")
     events = ColdEvents(bench)
-    summary = coldstart.run_rounds(variants, events, env, args.runs, args.experiment_runs, log)
+    summary = coldstart.run_rounds(variants, events, env, args.runs, args.experiment_pairs, log)
     results["cold"] = summary
     results["interpreter_baseline_rss_mb"] = coldstart.interpreter_baseline(env)
     if "profile" not in args.skip:
@@ -157,41 +168,118 @@ def run_cold(bench: Bench, args: argparse.Namespace, results: dict[str, Any]) ->
 # -- warm ------------------------------------------------------------------------------------------------
 
 
-def run_warm(bench: Bench, args: argparse.Namespace, results: dict[str, Any]) -> None:
+def run_warm(bench: Bench, args: argparse.Namespace, results: dict[str, Any], states: dict[str, Any]) -> None:
     from bench.counting import load_gsi_projections
 
     load_gsi_projections()
     counters = warm.Counters(bench)
-    log(f"warm: {len(warm.ROUTES)} routes x ({args.warmup} warmup + {args.requests}) requests per side, interleaved")
-    results["warm"] = warm.run(bench, counters, args.requests, args.warmup, log)
+    log(f"warm: {len(warm.ROUTES)} routes, up to {args.warmup} warmup + {args.requests} requests per side, interleaved")
+    results["warm"] = warm.run(bench, counters, args.requests, args.warmup, log, states)
 
 
-def run_warm_experiments(bench: Bench, args: argparse.Namespace, results: dict[str, Any]) -> None:
-    log("warm experiments: enable_validation, handler decorators, tracer wrappers...")
-    student = bench.students_with_cards("ours", 1)[0]
-    fn = "ListPaymentMethodsFunction"
-    variants = {
-        "baseline": warm.load_variant(bench, fn, "baseline"),
-        "no_validation": warm.load_variant(bench, fn, "no_validation"),
-        "no_decorators": warm.load_variant(bench, fn, "no_decorators"),
+def run_warm_experiments(
+    bench: Bench, args: argparse.Namespace, results: dict[str, Any], states: dict[str, Any]
+) -> None:
+    """Peel the layers off a warm request, in-process: full handler, without the Powertools decorators,
+    without the resolver (service call only), and the reference; CPU is the handler thread's."""
+    log("warm experiments: layer-by-layer cost of a request...")
+    ours, ref = states["ours"]["students"], states["ref"]["students"]
+    pay = "ProcessPaymentFunction"
+    module = bench.module("ours", pay)
+    full = module.lambda_handler
+    count = min(len(ours), len(ref), args.requests // 6 + args.warmup // 2) - args.warmup // 2
+    payments = {
+        "full handler": (full, lambda i: harness.saved_card_event(ours[i], 7)),
+        "without decorators (app.resolve)": (
+            lambda e, c: module.app.resolve(e, c),
+            lambda i: harness.saved_card_event(ours[i], 8),
+        ),
+        "service only (pydantic body, no resolver)": (
+            warm.service_only(pay),
+            lambda i: harness.saved_card_event(ours[i], 9),
+        ),
+        "reference": (bench.handler("ref", pay), lambda i: harness.saved_card_event(ref[i], 7)),
+    }
+    lst = "ListPaymentMethodsFunction"
+    listing = {
+        "full handler": (bench.handler("ours", lst), lambda i: harness.methods_event(ours[i % len(ours)].user_id)),
+        "without decorators (app.resolve)": (
+            warm.load_variant(bench, lst, "no_decorators"),
+            lambda i: harness.methods_event(ours[i % len(ours)].user_id),
+        ),
+        "enable_validation=False": (
+            warm.load_variant(bench, lst, "no_validation"),
+            lambda i: harness.methods_event(ours[i % len(ours)].user_id),
+        ),
+        "service only (no resolver)": (
+            warm.service_only(lst),
+            lambda i: harness.methods_event(ours[i % len(ours)].user_id),
+        ),
+        "reference": (bench.handler("ref", lst), lambda i: harness.methods_event(ref[i % len(ref)].user_id)),
     }
     results["warm_experiments"] = {
-        "list_cards": warm.compare(bench, fn, lambda i: harness.methods_event(student.user_id), variants,
-                                   args.requests, args.warmup),
+        "pay_saved": warm.compare(pay, payments, max(10, count), args.warmup // 2),
+        "list_cards": warm.compare(lst, listing, max(10, args.requests * 2 // 5), args.warmup // 2),
         "tracer_capture_method_disabled": warm.tracer_wrapper_cost(),
     }
 
 
-def run_warm_profile(bench: Bench, args: argparse.Namespace, results: dict[str, Any]) -> None:
-    count = max(20, args.requests // 2)
-    log(f"warm: cProfile over {count} saved-card payments per side...")
-    profiles = {}
-    for side in harness.SIDES:
-        students = bench.students_with_cards(side, count)
-        profiles[side] = warm.profile_route(
-            bench, side, "ProcessPaymentFunction", lambda i, s=students: harness.saved_card_event(s[i], 5), count
-        )
-    results["warm_profile_pay_saved"] = profiles
+def run_warm_profile(bench: Bench, args: argparse.Namespace, results: dict[str, Any], states: dict[str, Any]) -> None:
+    """Warm requests served by a process of their own (so the profile is the handler's thread alone)."""
+    count = max(11, min(31, args.requests // 6 + 1))
+    log(f"warm: profiling {count - 1} warm requests per side and route in child processes...")
+    env = bench.child_environment()
+    profiles: dict[str, Any] = {}
+    for route, fn, make in (
+        ("pay_saved", "ProcessPaymentFunction", lambda s: harness.saved_card_event(s, 5)),
+        ("list_cards", "ListPaymentMethodsFunction", lambda s: harness.methods_event(s.user_id)),
+    ):
+        profiles[route] = {}
+        for side in harness.SIDES:
+            students = states[side]["students"]
+            events = [make(students[i % len(students)]) for i in range(count)]
+            variant = coldstart.Variant("ours" if side == "ours" else "reference", fn, side)
+            profiles[route][side] = warm.profile_in_child(variant, events, env)
+    students = states["ours"]["students"]
+    events = [harness.saved_card_event(students[i % len(students)], 10) for i in range(count)]
+    variant = coldstart.Variant(
+        "ours, tracing on", "ProcessPaymentFunction", "ours", (), None, dict(coldstart.TRACING_ON)
+    )
+    profiles["pay_saved"]["ours_tracing_on"] = warm.profile_in_child(variant, events, env)
+    events = [harness.saved_card_event(students[i % len(students)], 11) for i in range(count)]
+    variant = coldstart.Variant(
+        "ours, tracing on, botocore only",
+        "ProcessPaymentFunction",
+        "ours",
+        ("tracer_botocore_only",),
+        None,
+        dict(coldstart.TRACING_ON),
+    )
+    profiles["pay_saved"]["ours_tracing_botocore_only"] = warm.profile_in_child(variant, events, env)
+    results["warm_profile"] = profiles
+
+
+def run_tracing_pairs(bench: Bench, args: argparse.Namespace, results: dict[str, Any]) -> None:
+    """Warm saved-card payments in child processes, tracing off and on (as deployed) alternately: the
+    per-request cost of the X-Ray SDK, as the median of paired differences of the children's CPU p50."""
+    env = bench.child_environment()
+    count = 31
+    log(f"tracing: {args.tracing_pairs} pairs of warm children ({count - 1} payments each)...")
+    off = coldstart.Variant("ours", "ProcessPaymentFunction", "ours")
+    on = coldstart.Variant("ours, tracing on", "ProcessPaymentFunction", "ours", (), None, dict(coldstart.TRACING_ON))
+    pairs = []
+    for number in range(args.tracing_pairs):
+        outcome = {}
+        for variant in (off, on) if number % 2 == 0 else (on, off):
+            students = bench.students_with_cards("ours", count)
+            events = [harness.saved_card_event(s, 12) for s in students]
+            outcome[variant.name] = warm.profile_in_child(variant, events, env)
+        pairs.append({name: o.get("cpu_ms_p50") for name, o in outcome.items()})
+    deltas = [p[on.name] - p[off.name] for p in pairs if p.get(on.name) and p.get(off.name)]
+    results["tracing_pairs"] = {
+        "pairs": pairs,
+        "median_cpu_delta_ms": round(sorted(deltas)[len(deltas) // 2], 3) if deltas else None,
+    }
 
 
 def run_load(bench: Bench, args: argparse.Namespace, results: dict[str, Any]) -> None:
@@ -217,8 +305,10 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
-    results: dict[str, Any] = {"machine": machine(), "settings": {k: (sorted(v) if isinstance(v, set) else v)
-                                                                  for k, v in vars(args).items() if k != "output"}}
+    results: dict[str, Any] = {
+        "machine": machine(),
+        "settings": {k: (sorted(v) if isinstance(v, set) else v) for k, v in vars(args).items() if k != "output"},
+    }
     if "layer" not in args.skip:
         run_layer(results)
     bench = Bench()
@@ -230,12 +320,15 @@ def main(argv: list[str] | None = None) -> int:
     os.dup2(devnull, 1)
     bench.start()
     try:
+        states: dict[str, Any] = {}
         if "warm" not in args.skip:
-            run_warm(bench, args, results)
+            run_warm(bench, args, results, states)
             if "experiments" not in args.skip:
-                run_warm_experiments(bench, args, results)
+                run_warm_experiments(bench, args, results, states)
             if "profile" not in args.skip:
-                run_warm_profile(bench, args, results)
+                run_warm_profile(bench, args, results, states)
+        if args.tracing_pairs:
+            run_tracing_pairs(bench, args, results)
         if "cold" not in args.skip:
             run_cold(bench, args, results)
         if "load" not in args.skip:

@@ -37,6 +37,10 @@ def _stub_xray() -> None:
     """No X-Ray SDK at all: what the Tracer costs beyond a no-op provider."""
     import contextlib
 
+    class Subsegment:
+        def __getattr__(self, name: str) -> Any:
+            return lambda *a, **k: None
+
     class Recorder:
         __module__ = "aws_xray_sdk.core.stub"
 
@@ -45,7 +49,7 @@ def _stub_xray() -> None:
 
         @contextlib.contextmanager
         def in_subsegment(self, name: str | None = None, **_: Any) -> Any:
-            yield None
+            yield Subsegment()
 
         def patch_all(self) -> None:
             return None
@@ -63,13 +67,6 @@ def _stub_xray() -> None:
     root.global_sdk_config = Config()  # type: ignore[attr-defined]
     sys.modules["aws_xray_sdk"] = root
     sys.modules["aws_xray_sdk.core"] = core
-
-
-def _xray_without_sampler_clients() -> None:
-    """Keep the X-Ray SDK but skip the two botocore `xray` clients its sampler builds at import (unused in Lambda)."""
-    from aws_xray_sdk.core.sampling import connector
-
-    connector.ServiceConnector._create_xray_client = lambda self, *a, **k: None  # type: ignore[method-assign]
 
 
 def _no_validation() -> None:
@@ -99,9 +96,74 @@ def _lazy_gateway() -> None:
     factory.gateway = lambda: lazy  # type: ignore[assignment]
 
 
-BEFORE_IMPORT = {"stub_xray": _stub_xray, "xray_no_sampler_clients": _xray_without_sampler_clients,
-                 "no_validation": _no_validation}
+def peak_rss_kb() -> int:
+    """VmHWM: this process's own peak since exec (ru_maxrss would carry the parent's over fork + exec)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def _tracer_botocore_only() -> None:
+    """Tracing on, but Powertools' Tracer patches botocore only (not requests/httplib, which Stripe rides on)."""
+    from aws_lambda_powertools.tracing import tracer as module
+
+    original = module.Tracer.__init__
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("patch_modules", ("botocore",))
+        original(self, *args, **kwargs)
+
+    module.Tracer.__init__ = init  # type: ignore[method-assign]
+
+
+BEFORE_IMPORT = {
+    "stub_xray": _stub_xray,
+    "no_validation": _no_validation,
+    "tracer_botocore_only": _tracer_botocore_only,
+}
 AFTER_IMPORT = {"lazy_gateway": _lazy_gateway}
+
+
+def _warm_requests(handler: Any, spec: dict[str, Any]) -> dict[str, Any]:
+    """After the cold start, in this process only (the backends live in the parent): the first half of the
+    warm events timed (thread CPU and wall per request), the second half under cProfile."""
+    import cProfile
+
+    events = spec["warm_events"]
+    half = len(events) // 2
+    statuses: dict[str, int] = {}
+    cpu_ms, wall_ms = [], []
+
+    def serve(event: dict[str, Any]) -> None:
+        response = handler(event, Context(spec["function"]))
+        code = str(response.get("statusCode", 200) if isinstance(response, dict) else 200)
+        statuses[code] = statuses.get(code, 0) + 1
+
+    for event in events[:half]:
+        cpu, wall = time.thread_time(), time.perf_counter()
+        serve(event)
+        cpu_ms.append((time.thread_time() - cpu) * 1000)
+        wall_ms.append((time.perf_counter() - wall) * 1000)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for event in events[half:]:
+        serve(event)
+    profiler.disable()
+    profiler.dump_stats(spec["warm_profile"])
+    cpu_ms.sort()
+    wall_ms.sort()
+    return {
+        "timed": half,
+        "profiled": len(events) - half,
+        "cpu_ms_p50": cpu_ms[len(cpu_ms) // 2],
+        "wall_ms_p50": wall_ms[len(wall_ms) // 2],
+        "statuses": statuses,
+    }
 
 
 def main() -> None:
@@ -136,16 +198,19 @@ def main() -> None:
         profiler.dump_stats(spec["profile"])
     status = response.get("statusCode", 200) if isinstance(response, dict) else 200
     usage = resource.getrusage(resource.RUSAGE_SELF)
+    warm = _warm_requests(handler, spec) if spec.get("warm_events") else None
     result = {
         "cpu_ms": (usage.ru_utime + usage.ru_stime - cpu_started) * 1000,
         "import_ms": (imported - started) * 1000,
         "first_invoke_ms": (invoked - imported) * 1000,
-        "maxrss_kb": usage.ru_maxrss,
+        "maxrss_kb": peak_rss_kb(),
         "status": status,
         "modules_loaded": len(sys.modules) - modules_before,
         "stripe_imported": "stripe" in sys.modules,
         "xray_imported": "aws_xray_sdk.core.recorder" in sys.modules,
     }
+    if warm is not None:
+        result["warm"] = warm
     if status >= 400:
         result["body"] = str(response.get("body", ""))[:300]
     with open(spec["out"], "w") as handle:

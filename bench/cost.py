@@ -17,7 +17,9 @@ PRICES = {
 MEMORY_MB = {"ProcessPaymentFunction": 512, "AuthorizerFunction": 256}  # template.yaml
 
 
-def per_million(route: dict[str, Any], side: str, authorizer_ms: float | None, stripe_wait_ms: float = 0.0) -> dict[str, Any]:
+def per_million(
+    route: dict[str, Any], side: str, authorizer_ms: float | None, stripe_wait_ms: float = 0.0
+) -> dict[str, Any]:
     """One request type, a million times: Lambda (the function and, at most once per request, the
     authorizer), HTTP API, DynamoDB. Duration is billed per started millisecond at the function's memory."""
     row = route[side]

@@ -73,7 +73,7 @@ def item_size(item: dict[str, Any]) -> int:
 
 
 def _value_size(value: dict[str, Any]) -> int:
-    (kind, data), = value.items()
+    ((kind, data),) = value.items()
     if kind == "S":
         return len(data.encode())
     if kind == "N":
@@ -112,7 +112,7 @@ def request_units(captured: list[list[Any]], fetch: Any) -> dict[str, float]:
             wru += _write_units(operation, params, fetch, transactional=False)
         elif operation == "TransactWriteItems":
             for entry in params["TransactItems"]:
-                (kind, write), = entry.items()
+                ((kind, write),) = entry.items()
                 if kind == "ConditionCheck":
                     rru += 2  # a transactional read
                     continue
@@ -131,10 +131,7 @@ def _read_units(size: int, consistent: bool) -> float:
 
 def _write_units(operation: str, params: dict[str, Any], fetch: Any, transactional: bool) -> float:
     table = params["TableName"]
-    if operation == "PutItem":
-        item = params["Item"]
-    else:
-        item = fetch(table, params["Key"]) or params["Key"]
+    item = params["Item"] if operation == "PutItem" else fetch(table, params["Key"]) or params["Key"]
     size = item_size(item)
     units = max(1, math.ceil(size / 1024)) * (2 if transactional else 1)
     expression = params.get("UpdateExpression", "")

@@ -34,7 +34,8 @@ SIDES = ("ours", "ref")
 ADMIN_ID = 1
 CARD = {"card_number": "4242424242424242", "exp_month": 12, "exp_year": 2034, "cvc": "123", "cardholder_name": "Bench"}
 OTHER_CARD = {**CARD, "card_number": "5555555555554444"}
-EXTRA_GIGS = ((4, 6000), (5, 6500), (6, 7000))  # more gigs, so one student may pay several times in a minute
+# More gigs, so one student may pay several times within the duplicate-payment window.
+EXTRA_GIGS = tuple((gig_id, 5000 + 500 * gig_id) for gig_id in range(4, 13))
 
 PATHS = {
     "add": "/api/payments/add-payment-method/",
@@ -87,8 +88,10 @@ class Bench:
 
         sys.path.insert(0, str(ROOT))
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        from bench import moto_speedup
         from local.stack import LocalStack
 
+        moto_speedup.install()
         self.stack = LocalStack(port=0, pool_size=4).start()
         # No deliveries during the bench: webhooks are sent by the bench itself, so the counts are ours alone.
         client = self.stack.stripe_client()
@@ -123,24 +126,36 @@ class Bench:
 
     def handler(self, side: str, function: str) -> Any:
         """A warm container of `function`: ours via the template, the reference by module name."""
+        return self.module(side, function).lambda_handler
+
+    def module(self, side: str, function: str) -> Any:
         key = (side, function)
         if key not in self._handlers:
-            self._handlers[key] = self.load(side, function)
+            self._handlers[key] = self.load_module(side, function)
         return self._handlers[key]
 
     def load(self, side: str, function: str) -> Any:
+        return self.load_module(side, function).lambda_handler
+
+    def load_module(self, side: str, function: str) -> Any:
+        """A fresh import of the handler module (what local/lambda_runtime.load_handler does, keeping the module)."""
         if side == "ours":
-            from local.lambda_runtime import load_handler
+            from local.lambda_runtime import ensure_layer_on_path
             from local.template_model import functions
 
-            return load_handler(functions()[function])
-        module_name = FUNCTIONS[function][1]
-        path = REFERENCE_DIR / f"{module_name}.py"
-        spec = importlib.util.spec_from_file_location(f"_ref_{module_name}_{next(self._events)}", path)
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module.lambda_handler
+            ensure_layer_on_path()
+            spec = functions()[function]
+            module_file = spec.handler.rpartition(".")[0]
+            path = spec.code_dir / f"{module_file}.py"
+        else:
+            path = REFERENCE_DIR / f"{FUNCTIONS[function][1]}.py"
+        name = f"_bench_{side}_{function}_{next(self._events)}"
+        module_spec = importlib.util.spec_from_file_location(name, path)
+        assert module_spec and module_spec.loader
+        module = importlib.util.module_from_spec(module_spec)
+        sys.modules[name] = module
+        module_spec.loader.exec_module(module)
+        return module
 
     def invoke(self, side: str, function: str, event: dict[str, Any]) -> Any:
         return self.handler(side, function)(event, Context(function))
@@ -188,7 +203,9 @@ class Bench:
         stamp = int(time.time())
         secret = self.stack.webhook_secret or ""
         signature = hmac.new(secret.encode(), f"{stamp}.{payload}".encode(), hashlib.sha256).hexdigest()
-        return api_event("POST", PATHS["webhook"], None, payload, headers={"Stripe-Signature": f"t={stamp},v1={signature}"})
+        return api_event(
+            "POST", PATHS["webhook"], None, payload, headers={"Stripe-Signature": f"t={stamp},v1={signature}"}
+        )
 
     def token(self, user_id: int, role: str = "student") -> str:
         from linguaflex.tokens import issue_token

@@ -53,8 +53,9 @@ def run(bench: h.Bench, students: list[h.Student], threads: int, seconds: float,
                 body = {"gig_id": 1, "card_details": {**h.CARD, "exp_year": FUTURE_YEAR}, "save_card": False}
             began = time.perf_counter()
             try:
-                response = session.request(method, base + path, json=body, timeout=30,
-                                           headers={"Authorization": f"Bearer {token}"})
+                response = session.request(
+                    method, base + path, json=body, timeout=30, headers={"Authorization": f"Bearer {token}"}
+                )
                 status = response.status_code
             except requests.RequestException:
                 status = 0

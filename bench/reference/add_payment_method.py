@@ -48,7 +48,9 @@ def _add(user_id: int, body: dict[str, Any]) -> rc.Outcome:
             UpdateExpression="ADD hits :one SET expires_at = :expires",
             ConditionExpression="attribute_not_exists(hits) OR hits < :limit",
             ExpressionAttributeValues={
-                ":one": {"N": "1"}, ":limit": {"N": str(MAX_NEW_CARDS)}, ":expires": {"N": str(expires)}
+                ":one": {"N": "1"},
+                ":limit": {"N": str(MAX_NEW_CARDS)},
+                ":expires": {"N": str(expires)},
             },
         )
     except ClientError:
@@ -61,8 +63,12 @@ def _add(user_id: int, body: dict[str, Any]) -> rc.Outcome:
         ExpressionAttributeValues={":one": {"N": "1"}},
         ReturnValues="UPDATED_NEW",
     )["Attributes"]["card"]["N"]
-    details = {"number": body["card_number"], "exp_month": body["exp_month"], "exp_year": body["exp_year"],
-               "cvc": body["cvc"]}
+    details = {
+        "number": body["card_number"],
+        "exp_month": body["exp_month"],
+        "exp_year": body["exp_year"],
+        "cvc": body["cvc"],
+    }
     params: dict[str, Any] = {"type": "card", "card": details}
     if body.get("cardholder_name"):
         params["billing_details"] = {"name": body["cardholder_name"]}
@@ -92,9 +98,13 @@ def _add(user_id: int, body: dict[str, Any]) -> rc.Outcome:
     except stripe.CardError:
         return 402, {"success": False, "error": "Your card was declined."}
     saved = {
-        "id": {"N": card_id}, "stripe_payment_method_id": {"S": method.id}, "brand": {"S": method.card.brand},
-        "last4": {"S": method.card.last4}, "exp_month": {"N": str(method.card.exp_month)},
-        "exp_year": {"N": str(method.card.exp_year)}, "fingerprint": {"S": fingerprint},
+        "id": {"N": card_id},
+        "stripe_payment_method_id": {"S": method.id},
+        "brand": {"S": method.card.brand},
+        "last4": {"S": method.card.last4},
+        "exp_month": {"N": str(method.card.exp_month)},
+        "exp_year": {"N": str(method.card.exp_year)},
+        "fingerprint": {"S": fingerprint},
         "created_at": {"S": rc.now_iso()},
     }
     rc.db.transact_write_items(
@@ -106,12 +116,19 @@ def _add(user_id: int, body: dict[str, Any]) -> rc.Outcome:
                     "UpdateExpression": "SET #card = :card, #fp = :pm, stripe_customer_id = :customer",
                     "ConditionExpression": "attribute_not_exists(#fp)",
                     "ExpressionAttributeNames": {"#card": f"card_{method.id}", "#fp": f"fp_{fingerprint}"},
-                    "ExpressionAttributeValues": {":card": {"M": saved}, ":pm": {"S": method.id},
-                                                  ":customer": {"S": customer}},
+                    "ExpressionAttributeValues": {
+                        ":card": {"M": saved},
+                        ":pm": {"S": method.id},
+                        ":customer": {"S": customer},
+                    },
                 }
             },
-            {"Put": {"TableName": rc.TABLE, "Item": {**rc.key(f"PM#{method.id}", "OWNER"),
-                                                     "student_id": {"N": str(user_id)}}}},
+            {
+                "Put": {
+                    "TableName": rc.TABLE,
+                    "Item": {**rc.key(f"PM#{method.id}", "OWNER"), "student_id": {"N": str(user_id)}},
+                }
+            },
         ]
     )
     return 201, _added(method, saved=True)
@@ -119,6 +136,10 @@ def _add(user_id: int, body: dict[str, Any]) -> rc.Outcome:
 
 def _added(method: Any, saved: bool) -> dict[str, Any]:
     return {
-        "success": True, "message": "Payment method added successfully", "payment_method_id": method.id,
-        "card_last4": method.card.last4, "card_brand": method.card.brand, "saved": saved,
+        "success": True,
+        "message": "Payment method added successfully",
+        "payment_method_id": method.id,
+        "card_last4": method.card.last4,
+        "card_brand": method.card.brand,
+        "saved": saved,
     }

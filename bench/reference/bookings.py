@@ -21,8 +21,13 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         Limit=20,
     )
     results = [
-        {"booking_id": int(i["booking_id"]["N"]), "payment_id": int(i["payment_id"]["N"]), "status": i["status"]["S"],
-         "gig_id": int(i["gig_id"]["N"]), "created_at": i["created_at"]["S"]}
+        {
+            "booking_id": int(i["booking_id"]["N"]),
+            "payment_id": int(i["payment_id"]["N"]),
+            "status": i["status"]["S"],
+            "gig_id": int(i["gig_id"]["N"]),
+            "created_at": i["created_at"]["S"],
+        }
         for i in found.get("Items", [])
     ]
     return rc.respond(200, {"results": results, "next_cursor": None})

@@ -16,9 +16,13 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     cards = sorted((v["M"] for k, v in profile.items() if k.startswith("card_")), key=lambda c: int(c["id"]["N"]))
     results = [
         {
-            "id": int(c["id"]["N"]), "stripe_payment_method_id": c["stripe_payment_method_id"]["S"],
-            "card_last4": c["last4"]["S"], "card_brand": c["brand"]["S"], "card_exp_month": int(c["exp_month"]["N"]),
-            "card_exp_year": int(c["exp_year"]["N"]), "created_at": c["created_at"]["S"],
+            "id": int(c["id"]["N"]),
+            "stripe_payment_method_id": c["stripe_payment_method_id"]["S"],
+            "card_last4": c["last4"]["S"],
+            "card_brand": c["brand"]["S"],
+            "card_exp_month": int(c["exp_month"]["N"]),
+            "card_exp_year": int(c["exp_year"]["N"]),
+            "created_at": c["created_at"]["S"],
         }
         for c in cards
     ]

@@ -15,8 +15,8 @@ from typing import Any
 
 import refcommon as rc
 import stripe
-from refstripe import API_KEY, client
 from botocore.exceptions import ClientError
+from refstripe import API_KEY, client
 
 FEE_BPS = 1000
 DUPLICATE_WINDOW = 60
@@ -78,16 +78,29 @@ def _process(user_id: int, body: dict[str, Any]) -> rc.Outcome:
     sort = f"PAYMENT#{now}#{payment_id:012d}"
     payment = {
         **payment_key,
-        "payment_id": {"N": str(payment_id)}, "booking_id": {"N": str(booking_id)},
-        "student_id": {"N": str(user_id)}, "teacher_id": {"N": str(teacher)}, "gig_id": {"N": str(gig_id)},
-        "amount_cents": {"N": str(price)}, "platform_fee_cents": {"N": str(fee)},
-        "teacher_cents": {"N": str(price - fee)}, "currency": {"S": "usd"}, "status": {"S": "processing"},
-        "created_at": {"S": now}, "updated_at": {"S": now}, "used_saved_card": {"BOOL": saved_pm is not None},
-        "save_card": {"BOOL": save}, "refunded_cents": {"N": "0"}, "pending_refund_cents": {"N": "0"},
+        "payment_id": {"N": str(payment_id)},
+        "booking_id": {"N": str(booking_id)},
+        "student_id": {"N": str(user_id)},
+        "teacher_id": {"N": str(teacher)},
+        "gig_id": {"N": str(gig_id)},
+        "amount_cents": {"N": str(price)},
+        "platform_fee_cents": {"N": str(fee)},
+        "teacher_cents": {"N": str(price - fee)},
+        "currency": {"S": "usd"},
+        "status": {"S": "processing"},
+        "created_at": {"S": now},
+        "updated_at": {"S": now},
+        "used_saved_card": {"BOOL": saved_pm is not None},
+        "save_card": {"BOOL": save},
+        "refunded_cents": {"N": "0"},
+        "pending_refund_cents": {"N": "0"},
         "booking_created": {"BOOL": False},
-        "gsi1pk": {"S": f"STUDENT#{user_id}"}, "gsi1sk": {"S": sort},
-        "gsi2pk": {"S": f"TEACHER#{teacher}"}, "gsi2sk": {"S": sort},
-        "gsi3pk": {"S": "OPEN_PAYMENTS"}, "gsi3sk": {"S": f"{now}#{payment_id:012d}"},
+        "gsi1pk": {"S": f"STUDENT#{user_id}"},
+        "gsi1sk": {"S": sort},
+        "gsi2pk": {"S": f"TEACHER#{teacher}"},
+        "gsi2sk": {"S": sort},
+        "gsi3pk": {"S": "OPEN_PAYMENTS"},
+        "gsi3sk": {"S": f"{now}#{payment_id:012d}"},
     }
     if account:
         payment["teacher_account_id"] = {"S": account}
@@ -119,7 +132,9 @@ def _process(user_id: int, body: dict[str, Any]) -> rc.Outcome:
                     "UpdateExpression": "ADD hits :one SET expires_at = :expires",
                     "ConditionExpression": "attribute_not_exists(hits) OR hits < :limit",
                     "ExpressionAttributeValues": {
-                        ":one": {"N": "1"}, ":limit": {"N": str(MAX_NEW_CARDS)}, ":expires": {"N": str(expires)}
+                        ":one": {"N": "1"},
+                        ":limit": {"N": str(MAX_NEW_CARDS)},
+                        ":expires": {"N": str(expires)},
                     },
                 }
             }
@@ -141,8 +156,12 @@ def _process(user_id: int, body: dict[str, Any]) -> rc.Outcome:
             ExpressionAttributeValues={":customer": {"S": customer}},
         )
     if card is not None:
-        details = {"number": card["card_number"], "exp_month": card["exp_month"], "exp_year": card["exp_year"],
-                   "cvc": card["cvc"]}
+        details = {
+            "number": card["card_number"],
+            "exp_month": card["exp_month"],
+            "exp_year": card["exp_year"],
+            "cvc": card["cvc"],
+        }
         params: dict[str, Any] = {"type": "card", "card": details}
         if card.get("cardholder_name"):
             params["billing_details"] = {"name": card["cardholder_name"]}
@@ -150,10 +169,19 @@ def _process(user_id: int, body: dict[str, Any]) -> rc.Outcome:
     else:
         method = saved_pm
     intent_params: dict[str, Any] = {
-        "amount": price, "currency": "usd", "payment_method": method, "confirm": True,
-        "metadata": {"payment_id": str(payment_id), "booking_id": str(booking_id), "student_id": str(user_id),
-                     "gig_id": str(gig_id)},
-        "payment_method_types": ["card"], "expand": ["payment_method"], "description": f"LinguaFlex gig {gig_id}",
+        "amount": price,
+        "currency": "usd",
+        "payment_method": method,
+        "confirm": True,
+        "metadata": {
+            "payment_id": str(payment_id),
+            "booking_id": str(booking_id),
+            "student_id": str(user_id),
+            "gig_id": str(gig_id),
+        },
+        "payment_method_types": ["card"],
+        "expand": ["payment_method"],
+        "description": f"LinguaFlex gig {gig_id}",
     }
     if saved_pm or save:
         intent_params["customer"] = customer
@@ -184,8 +212,12 @@ def _process(user_id: int, body: dict[str, Any]) -> rc.Outcome:
                 "ConditionExpression": "#status = :processing",
                 "ExpressionAttributeNames": {"#status": "status"},
                 "ExpressionAttributeValues": {
-                    ":succeeded": {"S": "succeeded"}, ":processing": {"S": "processing"}, ":now": {"S": now},
-                    ":true": {"BOOL": True}, ":pi": {"S": intent.id}, ":pm": {"S": pm.id},
+                    ":succeeded": {"S": "succeeded"},
+                    ":processing": {"S": "processing"},
+                    ":now": {"S": now},
+                    ":true": {"BOOL": True},
+                    ":pi": {"S": intent.id},
+                    ":pm": {"S": pm.id},
                 },
             }
         },
@@ -194,12 +226,18 @@ def _process(user_id: int, body: dict[str, Any]) -> rc.Outcome:
                 "TableName": rc.TABLE,
                 "Item": {
                     **rc.key(f"BOOKING#{booking_id}", "BOOKING"),
-                    "booking_id": {"N": str(booking_id)}, "payment_id": {"N": str(payment_id)},
-                    "student_id": {"N": str(user_id)}, "teacher_id": {"N": str(teacher)},
-                    "gig_id": {"N": str(gig_id)}, "status": {"S": "pending_teacher_confirmation"},
-                    "created_at": {"S": now}, "updated_at": {"S": now},
-                    "gsi1pk": {"S": f"STUDENT#{user_id}"}, "gsi1sk": {"S": f"BOOKING#{now}#{booking_id:012d}"},
-                    "gsi2pk": {"S": f"TEACHER#{teacher}"}, "gsi2sk": {"S": f"BOOKING#{now}#{booking_id:012d}"},
+                    "booking_id": {"N": str(booking_id)},
+                    "payment_id": {"N": str(payment_id)},
+                    "student_id": {"N": str(user_id)},
+                    "teacher_id": {"N": str(teacher)},
+                    "gig_id": {"N": str(gig_id)},
+                    "status": {"S": "pending_teacher_confirmation"},
+                    "created_at": {"S": now},
+                    "updated_at": {"S": now},
+                    "gsi1pk": {"S": f"STUDENT#{user_id}"},
+                    "gsi1sk": {"S": f"BOOKING#{now}#{booking_id:012d}"},
+                    "gsi2pk": {"S": f"TEACHER#{teacher}"},
+                    "gsi2sk": {"S": f"BOOKING#{now}#{booking_id:012d}"},
                 },
                 "ConditionExpression": "attribute_not_exists(pk)",
             }
@@ -208,12 +246,23 @@ def _process(user_id: int, body: dict[str, Any]) -> rc.Outcome:
     if save:
         fingerprint = pm.card.fingerprint or pm.id
         saved_card = {
-            "id": {"N": ids["card"]["N"]}, "stripe_payment_method_id": {"S": pm.id}, "brand": {"S": pm.card.brand},
-            "last4": {"S": pm.card.last4}, "exp_month": {"N": str(pm.card.exp_month)},
-            "exp_year": {"N": str(pm.card.exp_year)}, "fingerprint": {"S": fingerprint}, "created_at": {"S": now},
+            "id": {"N": ids["card"]["N"]},
+            "stripe_payment_method_id": {"S": pm.id},
+            "brand": {"S": pm.card.brand},
+            "last4": {"S": pm.card.last4},
+            "exp_month": {"N": str(pm.card.exp_month)},
+            "exp_year": {"N": str(pm.card.exp_year)},
+            "fingerprint": {"S": fingerprint},
+            "created_at": {"S": now},
         }
-        complete.append({"Put": {"TableName": rc.TABLE, "Item": {**rc.key(f"PM#{pm.id}", "OWNER"),
-                                                                 "student_id": {"N": str(user_id)}}}})
+        complete.append(
+            {
+                "Put": {
+                    "TableName": rc.TABLE,
+                    "Item": {**rc.key(f"PM#{pm.id}", "OWNER"), "student_id": {"N": str(user_id)}},
+                }
+            }
+        )
         complete.append(
             {
                 "Update": {
@@ -222,15 +271,23 @@ def _process(user_id: int, body: dict[str, Any]) -> rc.Outcome:
                     "UpdateExpression": "SET #card = :card, #fp = :pm, stripe_customer_id = :customer",
                     "ConditionExpression": "attribute_not_exists(#fp)",
                     "ExpressionAttributeNames": {"#card": f"card_{pm.id}", "#fp": f"fp_{fingerprint}"},
-                    "ExpressionAttributeValues": {":card": {"M": saved_card}, ":pm": {"S": pm.id},
-                                                  ":customer": {"S": customer}},
+                    "ExpressionAttributeValues": {
+                        ":card": {"M": saved_card},
+                        ":pm": {"S": pm.id},
+                        ":customer": {"S": customer},
+                    },
                 }
             }
         )
     rc.db.transact_write_items(TransactItems=complete)
     result = {
-        "success": True, "message": "Payment processed successfully", "payment_id": payment_id,
-        "payment_intent_id": intent.id, "amount": f"{price / 100:.2f}", "currency": "usd", "status": "succeeded",
+        "success": True,
+        "message": "Payment processed successfully",
+        "payment_id": payment_id,
+        "payment_intent_id": intent.id,
+        "amount": f"{price / 100:.2f}",
+        "currency": "usd",
+        "status": "succeeded",
         "booking_id": booking_id,
     }
     if saved_pm:

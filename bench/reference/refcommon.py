@@ -67,7 +67,9 @@ def idempotency_key(event: dict[str, Any]) -> str | None:
     return headers.get("idempotency-key") or headers.get("Idempotency-Key")
 
 
-def idempotent(user_id: int, scope: str, key_value: str, body: dict[str, Any], action: Callable[[], Outcome]) -> Outcome:
+def idempotent(
+    user_id: int, scope: str, key_value: str, body: dict[str, Any], action: Callable[[], Outcome]
+) -> Outcome:
     """The same two writes as Powertools' idempotency: an in-progress record, then the stored response."""
     record_id = hashlib.md5(f"{user_id}|{scope}|{key_value}".encode(), usedforsecurity=False).hexdigest()
     digest = hmac.new(b"ref", json.dumps(body, sort_keys=True).encode(), hashlib.sha256).hexdigest()
