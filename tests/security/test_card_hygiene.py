@@ -27,6 +27,7 @@ from tests.security.helpers import (
     TEST_CARDS,
     Findings,
     LogCapture,
+    _Tee,
     capture_logs,
     cvc_for,
     scan_table,
@@ -44,18 +45,6 @@ class Run:
     printed: str
     responses: list[tuple[str, str]] = field(default_factory=list)
     statuses: dict[str, list[int]] = field(default_factory=dict)
-
-
-class _Tee(io.TextIOBase):
-    def __init__(self, original: Any, copy: io.StringIO) -> None:
-        self._original, self._copy = original, copy
-
-    def write(self, text: str) -> int:
-        self._copy.write(text)
-        return int(self._original.write(text))
-
-    def flush(self) -> None:
-        self._original.flush()
 
 
 @contextlib.contextmanager
