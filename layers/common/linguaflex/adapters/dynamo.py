@@ -60,13 +60,11 @@ class DynamoRepository:
         return gig, items.profile_from_item(student_id, found.get(f"USER#{student_id}")), _count(found, counter)
 
     @tracer.capture_method(capture_response=False)
-    def get_profile(self, student_id: int, counter: RateWindow | None = None) -> StudentProfile:
-        return self.get_profile_and_count(student_id, counter)[0]
+    def get_profile(self, student_id: int) -> StudentProfile:
+        return items.profile_from_item(student_id, self._get(items.profile_key(student_id)))
 
     @tracer.capture_method(capture_response=False)
-    def get_profile_and_count(self, student_id: int, counter: RateWindow | None) -> tuple[StudentProfile, int]:
-        if counter is None:
-            return items.profile_from_item(student_id, self._get(items.profile_key(student_id))), 0
+    def get_profile_and_count(self, student_id: int, counter: RateWindow) -> tuple[StudentProfile, int]:
         found = self._batch_get([items.profile_key(student_id), items.rate_key(counter.key)])
         return items.profile_from_item(student_id, found.get(f"USER#{student_id}")), _count(found, counter)
 

@@ -128,7 +128,7 @@ class StripeGateway:
 
     @tracer.capture_method(capture_response=False)
     def retrieve_intent(self, payment_intent_id: str) -> IntentResult:
-        params = {"expand": ["payment_method", "latest_charge"]}
+        params = {"expand": ["payment_method"]}
         intent = self._call(lambda options: self._stripe.v1.payment_intents.retrieve(payment_intent_id, params))
         return _intent_result(intent)
 
@@ -254,7 +254,6 @@ def _intent_result(intent: Any) -> IntentResult:
     data = _plain(intent)
     payment_method = data.get("payment_method")
     error = data.get("last_payment_error") or {}
-    charge = data.get("latest_charge")
     return IntentResult(
         payment_intent_id=str(data["id"]),
         status=str(data["status"]),
@@ -266,7 +265,6 @@ def _intent_result(intent: Any) -> IntentResult:
         metadata=dict(data.get("metadata") or {}),
         amount_cents=int(data.get("amount") or 0),
         customer_id=_id_of(data.get("customer")),
-        amount_refunded_cents=int(charge.get("amount_refunded") or 0) if isinstance(charge, dict) else 0,
     )
 
 

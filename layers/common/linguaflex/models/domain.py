@@ -144,7 +144,6 @@ class IntentResult:
     error_message: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
     amount_cents: int = 0
-    amount_refunded_cents: int = 0
     customer_id: str | None = None
 
 
