@@ -2,8 +2,8 @@
 
 Saved card: BatchGetItem, UpdateItem (ids), TransactWriteItems (payment + duplicate guard),
 PaymentIntent create, TransactWriteItems (payment succeeded + booking). A new card adds the card-rate
-counter to the first transaction and a PaymentMethod create; saving it for a first-time student adds a
-Customer create and an UpdateItem.
+counter to the first transaction and goes to Stripe inside the PaymentIntent create (`payment_method_data`);
+saving it for a first-time student adds a Customer create and an UpdateItem.
 """
 
 from __future__ import annotations
@@ -155,23 +155,9 @@ def _process(user_id: int, body: dict[str, Any]) -> rc.Outcome:
             UpdateExpression="SET stripe_customer_id = :customer",
             ExpressionAttributeValues={":customer": {"S": customer}},
         )
-    if card is not None:
-        details = {
-            "number": card["card_number"],
-            "exp_month": card["exp_month"],
-            "exp_year": card["exp_year"],
-            "cvc": card["cvc"],
-        }
-        params: dict[str, Any] = {"type": "card", "card": details}
-        if card.get("cardholder_name"):
-            params["billing_details"] = {"name": card["cardholder_name"]}
-        method = client.v1.payment_methods.create(params, {"idempotency_key": f"payment-{payment_id}-pm"}).id
-    else:
-        method = saved_pm
     intent_params: dict[str, Any] = {
         "amount": price,
         "currency": "usd",
-        "payment_method": method,
         "confirm": True,
         "metadata": {
             "payment_id": str(payment_id),
@@ -183,6 +169,18 @@ def _process(user_id: int, body: dict[str, Any]) -> rc.Outcome:
         "expand": ["payment_method"],
         "description": f"LinguaFlex gig {gig_id}",
     }
+    if card is not None:
+        details = {
+            "number": card["card_number"],
+            "exp_month": card["exp_month"],
+            "exp_year": card["exp_year"],
+            "cvc": card["cvc"],
+        }
+        intent_params["payment_method_data"] = {"type": "card", "card": details}
+        if card.get("cardholder_name"):
+            intent_params["payment_method_data"]["billing_details"] = {"name": card["cardholder_name"]}
+    else:
+        intent_params["payment_method"] = saved_pm
     if saved_pm or save:
         intent_params["customer"] = customer
     if saved_pm:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import re
 
 import pytest
@@ -340,3 +342,242 @@ def test_search_by_metadata_finds_the_payment_intent(client: stripe.StripeClient
     assert missing.data == []
     with pytest.raises(stripe.InvalidRequestError):
         client.v1.payment_intents.search(params={"query": "amount>1"})
+
+
+# --- payment_method_data: the card and the payment in one call (raw card data access) --------------------
+
+
+def _card_data(number: str = "4242424242424242", exp_month=12, exp_year=2034, cvc: str | None = "123") -> dict:
+    card = {"number": number, "exp_month": exp_month, "exp_year": exp_year}
+    if cvc is not None:
+        card["cvc"] = cvc
+    return {"type": "card", "card": card, "billing_details": {"name": "Ana Lima"}}
+
+
+def _pay_with_data(client: stripe.StripeClient, data: dict, options: dict | None = None, **params):
+    full = {
+        "amount": 2000,
+        "currency": "usd",
+        "payment_method_data": data,
+        "confirm": True,
+        "payment_method_types": ["card"],
+        "expand": ["payment_method"],
+        **params,
+    }
+    return client.v1.payment_intents.create(params=full, options=options or {})
+
+
+@pytest.mark.emulator_only
+@pytest.mark.parametrize(
+    ("number", "cvc", "brand"), [("4242424242424242", "123", "visa"), ("378282246310005", "1234", "amex")]
+)
+def test_payment_method_data_pays_and_returns_the_new_card(client, emulator, number, cvc, brand) -> None:
+    log_start = len(emulator.request_log)
+
+    payment_intent = _pay_with_data(client, _card_data(number, cvc=cvc))
+
+    assert emulator.request_log[log_start:] == [("POST", "/v1/payment_intents")]
+    assert payment_intent.status == "succeeded"
+    card = payment_intent.payment_method.card
+    assert (card.brand, card.last4, card.exp_month, card.exp_year) == (brand, number[-4:], 12, 2034)
+    assert card.checks.cvc_check == "pass"
+    created_alone = client.v1.payment_methods.create(params=_card_data(number, cvc=cvc))
+    assert card.fingerprint == created_alone.card.fingerprint
+    assert payment_intent.payment_method.billing_details.name == "Ana Lima"
+    assert client.v1.charges.retrieve(payment_intent.latest_charge).payment_method == payment_intent.payment_method.id
+
+
+@pytest.mark.emulator_only
+def test_payment_method_data_without_confirm_waits_for_confirmation(client: stripe.StripeClient) -> None:
+    created = _pay_with_data(client, _card_data(), confirm=False)
+
+    confirmed = client.v1.payment_intents.confirm(created.id)
+
+    assert created.status == "requires_confirmation"
+    assert confirmed.payment_method == created.payment_method.id
+    assert confirmed.status == "succeeded"
+
+
+@pytest.mark.emulator_only
+def test_payment_method_data_on_confirm(client: stripe.StripeClient) -> None:
+    created = client.v1.payment_intents.create(
+        params={"amount": 2000, "currency": "usd", "payment_method_types": ["card"]}
+    )
+
+    confirmed = client.v1.payment_intents.confirm(
+        created.id, params={"payment_method_data": _card_data("5555555555554444"), "expand": ["payment_method"]}
+    )
+
+    assert confirmed.status == "succeeded"
+    assert confirmed.payment_method.card.last4 == "4444"
+
+
+@pytest.mark.emulator_only
+@pytest.mark.parametrize(
+    ("number", "code", "decline_code"),
+    [
+        ("4000000000000002", "card_declined", "generic_decline"),
+        ("4000000000009995", "card_declined", "insufficient_funds"),
+        ("4000000000000127", "incorrect_cvc", None),
+        ("4100000000000019", "card_declined", "fraudulent"),
+    ],
+)
+def test_payment_method_data_test_card_declines_like_a_payment_method(client, number, code, decline_code) -> None:
+    with pytest.raises(stripe.CardError) as raised:
+        _pay_with_data(client, _card_data(number))
+
+    error = raised.value.error
+    body = raised.value.json_body["error"]
+    assert (raised.value.http_status, body["code"], body.get("decline_code")) == (402, code, decline_code)
+    assert error.payment_intent.status == "requires_payment_method"
+    assert error.payment_method.card.last4 == number[-4:]
+    expected_cvc_check = "fail" if code == "incorrect_cvc" else "pass"
+    assert error.payment_method.card.checks.cvc_check == expected_cvc_check
+    types = event_types_about(client, error.payment_intent.id)
+    assert set(types) == {"payment_intent.created", "charge.failed", "payment_intent.payment_failed"}
+
+
+@pytest.mark.emulator_only
+def test_payment_method_data_3ds_card_requires_action_then_authenticates(client, emulator) -> None:
+    payment_intent = _pay_with_data(client, _card_data("4000002760003184"), return_url="https://example.com/done")
+
+    emulator.authenticate_payment_intent(payment_intent.id, "succeed")
+
+    assert payment_intent.status == "requires_action"
+    assert payment_intent.next_action.type == "redirect_to_url"
+    assert client.v1.payment_intents.retrieve(payment_intent.id).status == "succeeded"
+
+
+@pytest.mark.emulator_only
+def test_payment_method_data_saved_for_a_customer_is_reusable_off_session(client, pay) -> None:
+    customer = client.v1.customers.create()
+
+    payment_intent = _pay_with_data(client, _card_data(), customer=customer.id, setup_future_usage="off_session")
+
+    assert payment_intent.payment_method.customer == customer.id
+    assert client.v1.payment_methods.retrieve(payment_intent.payment_method.id).customer == customer.id
+    listed = client.v1.customers.payment_methods.list(customer.id)
+    assert [method.id for method in listed.data] == [payment_intent.payment_method.id]
+    reused = pay(payment_intent.payment_method.id, customer=customer.id, off_session=True)
+    assert reused.status == "succeeded"
+
+
+@pytest.mark.emulator_only
+def test_payment_method_data_used_without_customer_cannot_be_reused(client, pay) -> None:
+    first = _pay_with_data(client, _card_data())
+
+    with pytest.raises(stripe.InvalidRequestError) as raised:
+        pay(first.payment_method.id)
+
+    assert raised.value.error.message.startswith("The provided PaymentMethod was previously used")
+
+
+@pytest.mark.emulator_only
+@pytest.mark.parametrize(
+    ("number", "exp_month", "exp_year", "cvc", "code", "message", "param"),
+    [
+        ("4242424242424241", 12, 2034, "123", "incorrect_number", "Your card number is incorrect.", "number"),
+        ("4242", 12, 2034, "123", "invalid_number", "Your card number is not a valid credit card number.", "number"),
+        (
+            "4242424242424242",
+            13,
+            2034,
+            "123",
+            "invalid_expiry_month",
+            "Your card's expiration month is invalid.",
+            "exp_month",
+        ),
+        (
+            "4242424242424242",
+            12,
+            2001,
+            "123",
+            "invalid_expiry_year",
+            "Your card's expiration year is invalid.",
+            "exp_year",
+        ),
+        ("378282246310005", 12, 2034, "123", "invalid_cvc", "Your card's security code is invalid.", "cvc"),
+    ],
+)
+def test_invalid_raw_card_in_payment_method_data_is_refused_before_the_intent(
+    client, emulator, number, exp_month, exp_year, cvc, code, message, param
+) -> None:
+    with pytest.raises(stripe.CardError) as raised:
+        _pay_with_data(client, _card_data(number, exp_month, exp_year, cvc))
+
+    error = raised.value.error
+    assert (raised.value.http_status, error.type, error.code, error.message) == (402, "card_error", code, message)
+    assert error.param == f"payment_method_data[card][{param}]"
+    assert "payment_intent" not in raised.value.json_body["error"]
+    assert emulator.events("payment_intent.created") == []
+    assert client.v1.payment_methods.list().data == []
+
+
+@pytest.mark.emulator_only
+@pytest.mark.parametrize(
+    ("data", "code", "param"),
+    [
+        ({"card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2034}}, "parameter_missing", "type"),
+        ({"type": "card"}, "parameter_missing", "card"),
+        (
+            {"type": "card", "card": {"number": "4242424242424242", "exp_year": 2034}},
+            "parameter_missing",
+            "card][exp_month",
+        ),
+        ({"type": "card", "card": {"exp_month": 12, "exp_year": 2034}}, "parameter_missing", "card][number"),
+        ({"type": "sepa_debit", "card": {"token": "tok_visa"}}, None, "type"),
+        ({"type": "card", "card": {"token": "tok_visa", "pin": "1234"}}, "parameter_unknown", "card][pin"),
+    ],
+)
+def test_payment_method_data_is_validated_like_payment_method_create(client, emulator, data, code, param) -> None:
+    with pytest.raises(stripe.InvalidRequestError) as raised:
+        _pay_with_data(client, data)
+
+    assert (raised.value.http_status, raised.value.code) == (400, code)
+    assert raised.value.error.param == f"payment_method_data[{param}]"
+    assert emulator.events("payment_intent.created") == []
+
+
+@pytest.mark.emulator_only
+def test_payment_method_data_takes_a_test_token(client: stripe.StripeClient) -> None:
+    payment_intent = _pay_with_data(client, {"type": "card", "card": {"token": "tok_mastercard"}})
+
+    assert (payment_intent.status, payment_intent.payment_method.card.brand) == ("succeeded", "mastercard")
+
+
+@pytest.mark.emulator_only  # the message is inferred: real Stripe's wording is not recorded
+def test_payment_method_and_payment_method_data_are_exclusive(client: stripe.StripeClient, emulator) -> None:
+    with pytest.raises(stripe.InvalidRequestError) as raised:
+        _pay_with_data(client, _card_data(), payment_method="pm_card_visa")
+
+    assert raised.value.code == "parameters_exclusive"
+    assert raised.value.error.message == (
+        "You may only specify one of these parameters: payment_method, payment_method_data."
+    )
+    assert emulator.events("payment_intent.created") == []
+
+
+@pytest.mark.emulator_only
+def test_payment_method_data_under_an_idempotency_key(client: stripe.StripeClient, emulator, caplog) -> None:
+    caplog.set_level(logging.DEBUG)
+    key = "pay-with-data-1"
+    other_number = "5555555555554444"
+
+    first = _pay_with_data(client, _card_data(), options={"idempotency_key": key})
+    replayed = _pay_with_data(client, _card_data(), options={"idempotency_key": key})
+    with pytest.raises(stripe.IdempotencyError) as mismatch:
+        _pay_with_data(client, _card_data(other_number), options={"idempotency_key": key})
+    with pytest.raises(stripe.CardError) as invalid:
+        _pay_with_data(client, _card_data("4242424242424241"), options={"idempotency_key": "pay-with-data-2"})
+
+    assert replayed.id == first.id
+    assert replayed.payment_method.id == first.payment_method.id
+    assert replayed.last_response.headers.get("Idempotent-Replayed") == "true"
+    assert len(emulator.events("payment_intent.created")) == 1
+    assert len(client.v1.payment_methods.list().data) == 1
+    # The number never comes back in an error, nor goes to the emulator's log.
+    for raised in (mismatch, invalid):
+        body = json.dumps(raised.value.json_body)
+        assert other_number not in body and "4242424242424241" not in body
+    emulator_records = [r.getMessage() for r in caplog.records if r.name.startswith("local.stripe_emulator")]
+    assert not [text for text in emulator_records if "4242424242" in text or other_number in text]

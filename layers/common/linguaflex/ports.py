@@ -24,11 +24,15 @@ from linguaflex.rate_limits import RateWindow
 
 @dataclass(frozen=True)
 class IntentRequest:
+    """A PaymentIntent to create and confirm, paid by a saved PaymentMethod or by a new card."""
+
     amount_cents: int
     currency: str
-    payment_method: str
     idempotency_key: str
     metadata: dict[str, str]
+    payment_method: str | None = None
+    card: CheckedCard | None = None
+    cardholder_name: str | None = None
     customer_id: str | None = None
     off_session: bool = False
     save_for_future: bool = False
@@ -36,6 +40,10 @@ class IntentRequest:
     destination_account_id: str | None = None
     return_url: str | None = None
     description: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.payment_method is None) == (self.card is None):
+            raise ValueError("An IntentRequest is paid by either a payment_method or a card")
 
 
 class PaymentGateway(Protocol):

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from ..context import Context
-from ..errors import unexpected_state, validation_error
+from ..errors import StripeError, unexpected_state, validation_error
 from ..ids import new_id, random_token
 from ..listing import LIST_PARAMS, paginate
 from ..params import BOOL, FREE, INT, LIST, METADATA, STR, Enum, validate
@@ -27,6 +27,7 @@ _SETUP_FUTURE_USAGE = Enum(("off_session", "on_session"))
 _CAPTURE_METHOD = Enum(("automatic", "automatic_async", "manual"))
 _CONFIRM_FIELDS = {
     "payment_method": STR,
+    "payment_method_data": payment_methods.CREATE_FIELDS,
     "return_url": STR,
     "off_session": _OFF_SESSION,
     "setup_future_usage": _SETUP_FUTURE_USAGE,
@@ -78,9 +79,7 @@ def create(ctx: Context) -> dict[str, Any]:
     transfer_data = params.get("transfer_data")
     if transfer_data:
         ctx.state.require("account", transfer_data.get("destination") or "", "transfer_data[destination]")
-    payment_method = None
-    if params.get("payment_method"):
-        payment_method = payment_methods.resolve(ctx, params["payment_method"], "payment_method")
+    payment_method = _payment_method_of(ctx, params)
 
     payment_intent = _build(ctx, params, payment_method)
     if payment_method is not None:
@@ -110,10 +109,7 @@ def _check_create_params(ctx: Context, params: dict[str, Any]) -> None:
             if params.get(name) is not None:
                 raise validation_error(f"You may only specify `{name}` when `confirm` is set to `true`.", param=name)
     if params.get("automatic_payment_methods") is not None and params.get("payment_method_types"):
-        raise validation_error(
-            "You may only specify one of these parameters: automatic_payment_methods, payment_method_types.",
-            code="parameters_exclusive",
-        )
+        raise _exclusive("automatic_payment_methods", "payment_method_types")
     if params.get("application_fee_amount") is not None and not params.get("transfer_data"):
         raise validation_error(
             "Can only apply an application_fee_amount when the PaymentIntent is attempting a direct payment "
@@ -121,6 +117,23 @@ def _check_create_params(ctx: Context, params: dict[str, Any]) -> None:
             "`transfer_data[destination]`).",
             param="application_fee_amount",
         )
+
+
+def _exclusive(*names: str) -> StripeError:
+    return validation_error(
+        f"You may only specify one of these parameters: {', '.join(names)}.", code="parameters_exclusive"
+    )
+
+
+def _payment_method_of(ctx: Context, params: dict[str, Any]) -> dict[str, Any] | None:
+    """The PaymentMethod named by `payment_method`, or a new one made from `payment_method_data`."""
+    if params.get("payment_method") and params.get("payment_method_data"):
+        raise _exclusive("payment_method", "payment_method_data")
+    if params.get("payment_method"):
+        return payment_methods.resolve(ctx, params["payment_method"], "payment_method")
+    if params.get("payment_method_data"):
+        return payment_methods.create_from(ctx, params["payment_method_data"], "payment_method_data")
+    return None
 
 
 def _build(ctx: Context, params: dict[str, Any], payment_method: dict[str, Any] | None) -> dict[str, Any]:
@@ -230,8 +243,8 @@ def confirm(ctx: Context) -> dict[str, Any]:
     params = validate(ctx.params, {**_CONFIRM_FIELDS, "client_secret": STR})
     payment_intent = ctx.state.require("payment_intent", ctx.path["id"])
     confirmation.ensure_confirmable(payment_intent)
-    if params.get("payment_method"):
-        payment_method = payment_methods.resolve(ctx, params["payment_method"], "payment_method")
+    payment_method = _payment_method_of(ctx, params)
+    if payment_method is not None:
         confirmation.check_payment_method_owner(payment_intent, payment_method)
         payment_intent["payment_method"] = payment_method["id"]
     for name in ("setup_future_usage", "receipt_email", "capture_method"):

@@ -7,7 +7,7 @@ from typing import Any
 
 from .. import cards
 from ..context import Context
-from ..errors import invalid_request, validation_error
+from ..errors import StripeError, invalid_request, validation_error
 from ..ids import new_id
 from ..listing import LIST_PARAMS, paginate
 from ..params import METADATA, STR, Enum, validate
@@ -25,37 +25,63 @@ _BILLING_DETAILS = {"address": _ADDRESS, "email": STR, "name": STR, "phone": STR
 _CARD = {"number": STR, "exp_month": STR, "exp_year": STR, "cvc": STR, "token": STR}
 
 
+# POST /v1/payment_methods; a PaymentIntent's `payment_method_data` takes the same hash.
+CREATE_FIELDS = {
+    "type": Enum(("card",)),
+    "card": _CARD,
+    "billing_details": _BILLING_DETAILS,
+    "metadata": METADATA,
+    "allow_redisplay": Enum(("always", "limited", "unspecified")),
+}
+
+
 def create(ctx: Context) -> dict[str, Any]:
-    params = validate(
-        ctx.params,
-        {
-            "type": Enum(("card",)),
-            "card": _CARD,
-            "billing_details": _BILLING_DETAILS,
-            "metadata": METADATA,
-            "allow_redisplay": Enum(("always", "limited", "unspecified")),
-        },
-        required=("type",),
-    )
+    return create_from(ctx, validate(ctx.params, CREATE_FIELDS, required=("type",)))
+
+
+def create_from(ctx: Context, params: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """A card PaymentMethod from validated CREATE_FIELDS; `prefix` names the hash they came in, if nested.
+
+    Every check runs before anything is stored, so a refused card leaves no PaymentMethod behind.
+    """
+    if params.get("type") is None:
+        raise _missing(prefix, "type")
     card = params.get("card")
     if card is None:
-        raise validation_error("Missing required param: card.", code="parameter_missing", param="card")
+        raise _missing(prefix, "card")
     if card.get("token"):
         number = cards.magic_number(card["token"])
         if number is None:
-            raise invalid_request(f"No such token: '{card['token']}'", code="resource_missing", param="card[token]")
+            raise invalid_request(
+                f"No such token: '{card['token']}'", code="resource_missing", param=_nested(prefix, "card[token]")
+            )
         return _create_from_number(ctx, number, params)
     for field in ("number", "exp_month", "exp_year"):
         if card.get(field) is None:
-            raise validation_error(
-                f"Missing required param: card[{field}].", code="parameter_missing", param=f"card[{field}]"
-            )
+            raise _missing(prefix, f"card[{field}]")
     today = datetime.datetime.fromtimestamp(ctx.now(), datetime.UTC).date()
-    raw = cards.validate_raw(card, today)
+    try:
+        raw = cards.validate_raw(card, today)
+    except StripeError as error:
+        error.param = _nested(prefix, error.param or "card")
+        raise
     cvc_check = None
     if raw.cvc is not None:
         cvc_check = "fail" if cards.lookup(raw.number).decline is cards.INCORRECT_CVC else "pass"
     return build(ctx, raw, cvc_check, params.get("billing_details"), params.get("metadata"))
+
+
+def _missing(prefix: str, name: str) -> StripeError:
+    full_name = _nested(prefix, name)
+    return validation_error(f"Missing required param: {full_name}.", code="parameter_missing", param=full_name)
+
+
+def _nested(prefix: str, name: str) -> str:
+    """`card[number]` as Stripe names it inside `payment_method_data`: `payment_method_data[card][number]`."""
+    if not prefix:
+        return name
+    head, bracket, rest = name.partition("[")
+    return f"{prefix}[{head}]{bracket}{rest}"
 
 
 def _create_from_number(ctx: Context, number: str, params: dict[str, Any]) -> dict[str, Any]:

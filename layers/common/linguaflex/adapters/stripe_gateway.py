@@ -61,17 +61,7 @@ class StripeGateway:
         token = self.payment_method_for_card(card)
         if token is not None:
             return _new_card(self._call(lambda options: self._stripe.v1.payment_methods.retrieve(token)))
-        params: dict[str, Any] = {
-            "type": "card",
-            "card": {
-                "number": card.number,
-                "exp_month": card.exp_month,
-                "exp_year": card.exp_year,
-                "cvc": card.cvc,
-            },
-        }
-        if cardholder_name:
-            params["billing_details"] = {"name": cardholder_name}
+        params = _card_data(card, cardholder_name)
         return _new_card(
             self._call(lambda options: self._stripe.v1.payment_methods.create(params, options), idempotency_key)
         )
@@ -99,7 +89,7 @@ class StripeGateway:
         params: dict[str, Any] = {
             "amount": request.amount_cents,
             "currency": request.currency,
-            "payment_method": request.payment_method,
+            **self._paid_by(request),
             "confirm": True,
             "metadata": request.metadata,
             "payment_method_types": ["card"],
@@ -125,6 +115,15 @@ class StripeGateway:
         except _IntentDeclined as declined:
             return declined.result
         return _intent_result(intent)
+
+    def _paid_by(self, request: IntentRequest) -> dict[str, Any]:
+        """A new card goes in `payment_method_data`: Stripe creates its PaymentMethod in the same call."""
+        if request.card is None:
+            return {"payment_method": request.payment_method}
+        token = self.payment_method_for_card(request.card)
+        if token is not None:
+            return {"payment_method": token}
+        return {"payment_method_data": _card_data(request.card, request.cardholder_name)}
 
     @tracer.capture_method(capture_response=False)
     def retrieve_intent(self, payment_intent_id: str) -> IntentResult:
@@ -230,6 +229,22 @@ def card_rejection(message: str, code: str | None, decline_code: str | None) -> 
     if code:
         details["code"] = code
     return CardRejected(message, details)
+
+
+def _card_data(card: CheckedCard, cardholder_name: str | None) -> dict[str, Any]:
+    """The PaymentMethod create hash for a raw card (also PaymentIntent `payment_method_data`)."""
+    data: dict[str, Any] = {
+        "type": "card",
+        "card": {
+            "number": card.number,
+            "exp_month": card.exp_month,
+            "exp_year": card.exp_year,
+            "cvc": card.cvc,
+        },
+    }
+    if cardholder_name:
+        data["billing_details"] = {"name": cardholder_name}
+    return data
 
 
 def _plain(obj: Any) -> Any:

@@ -86,12 +86,13 @@ class PaymentService:
         customer_id = profile.stripe_customer_id
         if card is not None and request.save_card:
             customer_id = ensure_customer(self._repository, self._gateway, profile, persist=False)
-        payment_method = saved.stripe_payment_method_id if saved else self._payment_method(card, request, payment)
         intent = self._gateway.create_and_confirm_intent(
             IntentRequest(
                 amount_cents=payment.amount_cents,
                 currency=CURRENCY,
-                payment_method=payment_method,
+                payment_method=saved.stripe_payment_method_id if saved else None,
+                card=card,
+                cardholder_name=request.card_details.cardholder_name if request.card_details else None,
                 idempotency_key=f"payment-{payment.payment_id}-intent",
                 metadata={
                     "payment_id": str(payment.payment_id),
@@ -129,16 +130,6 @@ class PaymentService:
         if card is None or not profile.stripe_customer_id:
             raise NotFound("Saved payment method not found")
         return card
-
-    def _payment_method(self, card: CheckedCard | None, request: ProcessPaymentRequest, payment: Payment) -> str:
-        assert card is not None and request.card_details is not None
-        token = self._gateway.payment_method_for_card(card)
-        if token is not None:
-            return token
-        created = self._gateway.create_payment_method(
-            card, request.card_details.cardholder_name, f"payment-{payment.payment_id}-pm"
-        )
-        return created.stripe_payment_method_id
 
     def _new_payment(self, identity: Identity, gig: Gig, saved: SavedCard | None, save_card: bool) -> Payment:
         ids = self._repository.allocate_ids("payment", "booking", *(["card"] if save_card else []))
