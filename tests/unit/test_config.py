@@ -42,3 +42,30 @@ def test_a_missing_stripe_key_is_a_configuration_error():
 def test_hs256_without_a_secret_is_a_configuration_error():
     with pytest.raises(ConfigurationError):
         config.auth_settings_from_env({"JWT_MODE": "hs256"})
+
+
+def test_the_stripe_secret_is_read_from_secrets_manager(monkeypatch):
+    from moto import mock_aws
+
+    from linguaflex.aws_clients import client
+
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", raising=False)
+    client.cache_clear()
+    try:
+        with mock_aws():
+            arn = client("secretsmanager").create_secret(
+                Name="stripe", SecretString='{"api_key": "sk_test_from_secret", "webhook_secret": "whsec_x"}'
+            )["ARN"]
+            settings = config.settings_from_env({"STRIPE_SECRET_ARN": arn, "STRIPE_API_KEY": "sk_test_env"})
+            client("secretsmanager").put_secret_value(SecretId=arn, SecretString='["not", "an", "object"]')
+            with pytest.raises(ConfigurationError):
+                config.settings_from_env({"STRIPE_SECRET_ARN": arn})
+    finally:
+        client.cache_clear()
+
+    assert settings.stripe_api_key.get_secret_value() == "sk_test_from_secret"
+    assert settings.stripe_webhook_secret is not None
+    assert settings.stripe_webhook_secret.get_secret_value() == "whsec_x"

@@ -10,10 +10,9 @@ from linguaflex.config import get_settings
 
 @lru_cache(maxsize=1)
 def dynamodb_client() -> Any:
-    import boto3
+    from linguaflex.aws_clients import client
 
-    # AWS_ENDPOINT_URL_DYNAMODB points this at moto's server locally; unset in AWS.
-    return boto3.client("dynamodb")
+    return client("dynamodb")
 
 
 @lru_cache(maxsize=1)
@@ -122,6 +121,8 @@ def reconciler() -> Any:
 def reset() -> None:
     """Tests and the local stack rebuild everything after changing the environment."""
     from linguaflex.auth_config import get_auth_settings
+    from linguaflex.aws_clients import client
 
-    for cached in (dynamodb_client, repository, _gateway_for, idempotent_runner, get_settings, get_auth_settings):
-        cached.cache_clear()
+    cached = (client, dynamodb_client, repository, _gateway_for, idempotent_runner, get_settings, get_auth_settings)
+    for function in cached:
+        function.cache_clear()

@@ -17,7 +17,7 @@ import jwt
 
 from linguaflex.auth_config import AuthSettings
 from linguaflex.errors import ConfigurationError
-from linguaflex.models.domain import Identity, Role
+from linguaflex.models.identity import Identity, Role
 
 _ROLES: frozenset[str] = frozenset({"student", "teacher", "admin"})
 _ACCESS = "access"  # simplejwt's token_type of an access token (a refresh token says "refresh")

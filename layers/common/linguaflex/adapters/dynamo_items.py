@@ -20,12 +20,10 @@ condition on `fp_<fingerprint>`.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, fields
-from decimal import Decimal
+from dataclasses import fields
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-
+from linguaflex.adapters.attribute_values import from_item, to_attr, to_item
 from linguaflex.models.domain import (
     Booking,
     BookingStatus,
@@ -38,33 +36,15 @@ from linguaflex.models.domain import (
     StudentProfile,
 )
 
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
+_FIELD_NAMES = {cls: tuple(f.name for f in fields(cls)) for cls in (Gig, SavedCard, Payment, Booking, RefundRequest)}
 
 CARD_PREFIX = "card_"
 FINGERPRINT_PREFIX = "fp_"
 
 
-def to_attr(value: Any) -> dict[str, Any]:
-    return _serializer.serialize(value)
-
-
-def to_item(data: dict[str, Any]) -> dict[str, Any]:
-    return {key: _serializer.serialize(value) for key, value in data.items() if value is not None}
-
-
-def from_item(item: dict[str, Any]) -> dict[str, Any]:
-    return {key: _plain(_deserializer.deserialize(value)) for key, value in item.items()}
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
+def _shallow(record: Any) -> dict[str, Any]:
+    """A flat dataclass's fields; `asdict` would deep-copy every value on the hot path."""
+    return {name: getattr(record, name) for name in _FIELD_NAMES[type(record)]}
 
 
 def gig_key(gig_id: int) -> dict[str, Any]:
@@ -132,12 +112,12 @@ def gig_from_item(item: dict[str, Any]) -> Gig:
 def gig_to_item(gig: Gig) -> dict[str, Any]:
     return {
         **gig_key(gig.gig_id),
-        **to_item({**asdict(gig), "gsi2pk": f"TEACHER#{gig.teacher_id}", "gsi2sk": f"GIG#{gig.gig_id:012d}"}),
+        **to_item({**_shallow(gig), "gsi2pk": f"TEACHER#{gig.teacher_id}", "gsi2sk": f"GIG#{gig.gig_id:012d}"}),
     }
 
 
 def card_to_attr(card: SavedCard) -> dict[str, Any]:
-    return to_attr(asdict(card))
+    return to_attr(_shallow(card))
 
 
 def profile_from_item(student_id: int, item: dict[str, Any] | None) -> StudentProfile:
@@ -151,12 +131,12 @@ def profile_from_item(student_id: int, item: dict[str, Any] | None) -> StudentPr
     return StudentProfile(student_id, data.get("stripe_customer_id"), tuple(cards))
 
 
-_PAYMENT_FIELDS = {f.name for f in fields(Payment)}
-_BOOKING_FIELDS = {f.name for f in fields(Booking)}
+_PAYMENT_FIELDS = set(_FIELD_NAMES[Payment])
+_BOOKING_FIELDS = set(_FIELD_NAMES[Booking])
 
 
 def payment_to_item(payment: Payment) -> dict[str, Any]:
-    data = asdict(payment)
+    data = _shallow(payment)
     data["status"] = payment.status.value
     data["next_action"] = json.dumps(payment.next_action) if payment.next_action else None
     sort = f"PAYMENT#{payment.created_at}#{payment.payment_id:012d}"
@@ -181,7 +161,7 @@ def payment_from_item(item: dict[str, Any]) -> Payment:
 
 
 def booking_to_item(booking: Booking) -> dict[str, Any]:
-    data = asdict(booking)
+    data = _shallow(booking)
     data["status"] = booking.status.value
     sort = f"BOOKING#{booking.created_at}#{booking.booking_id:012d}"
     data.update(
@@ -199,11 +179,11 @@ def booking_from_item(item: dict[str, Any]) -> Booking:
     return Booking(**data)
 
 
-_REFUND_FIELDS = {f.name for f in fields(RefundRequest)}
+_REFUND_FIELDS = set(_FIELD_NAMES[RefundRequest])
 
 
 def refund_request_to_item(request: RefundRequest) -> dict[str, Any]:
-    data = asdict(request)
+    data = _shallow(request)
     data["status"] = request.status.value
     data.update(
         gsi1pk=f"STUDENT#{request.student_id}",

@@ -4,15 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Literal
 
-Role = Literal["student", "teacher", "admin"]
-
-
-@dataclass(frozen=True)
-class Identity:
-    user_id: int
-    role: Role
+# Re-exported: most modules import them from here.
+from linguaflex.models.identity import Identity as Identity
+from linguaflex.models.identity import Role as Role
 
 
 class PaymentStatus(StrEnum):
