@@ -7,7 +7,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, StrictBool, StrictInt
 
-_STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
+# defer_build: a function builds the validators of the bodies it receives, not of every model here.
+_STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
 PaymentMethodId = Annotated[str, Field(pattern=r"^pm_[A-Za-z0-9_]{1,120}$")]
 
