@@ -33,6 +33,7 @@ dev: $(VENV)/.installed ## Run the whole local stack on 127.0.0.1:$(PORT)
 
 test: $(VENV)/.installed $(SAM_VENV)/.installed node_modules/.installed ## Every check CI runs
 	$(MAKE) lint
+	$(MAKE) typecheck
 	$(PY) -m pytest -n 2 --dist loadfile
 	$(MAKE) template-checks
 	$(MAKE) postman

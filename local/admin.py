@@ -15,6 +15,7 @@ import argparse
 import os
 import sys
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from local.lambda_runtime import ensure_layer_on_path
 
@@ -23,6 +24,9 @@ ensure_layer_on_path()
 from linguaflex.adapters.dynamo import DynamoRepository  # noqa: E402
 from linguaflex.models.domain import Gig  # noqa: E402
 from linguaflex.money import to_cents, to_decimal_amount  # noqa: E402
+
+if TYPE_CHECKING:
+    from stripe.params import AccountCreateParams
 
 
 def _repository() -> DynamoRepository:
@@ -54,9 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     put.add_argument("--teacher", type=int, required=True)
     put.add_argument("--title", default="")
     put.add_argument("--inactive", action="store_true")
-    account = commands.add_parser("set-account", help="set (or clear with 'none') a teacher's connected account")
-    account.add_argument("teacher_id", type=int)
-    account.add_argument("account_id")
+    set_account = commands.add_parser("set-account", help="set (or clear with 'none') a teacher's connected account")
+    set_account.add_argument("teacher_id", type=int)
+    set_account.add_argument("account_id")
     create = commands.add_parser("create-account", help="create a Stripe Express account for a teacher")
     create.add_argument("teacher_id", type=int)
     create.add_argument("--email", default=None)
@@ -72,8 +76,8 @@ def main(argv: list[str] | None = None) -> int:
             )
     elif args.command == "put-gig":
         existing = repository.get_gig(args.gig_id)
-        account = existing.teacher_account_id if existing and existing.teacher_id == args.teacher else None
-        repository.put_gig(Gig(args.gig_id, args.teacher, args.price, not args.inactive, args.title, account))
+        account_id = existing.teacher_account_id if existing and existing.teacher_id == args.teacher else None
+        repository.put_gig(Gig(args.gig_id, args.teacher, args.price, not args.inactive, args.title, account_id))
         print(f"gig {args.gig_id} saved")
     elif args.command == "set-account":
         account_id = None if args.account_id.lower() == "none" else args.account_id
@@ -89,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit("Set STRIPE_API_KEY")
         base = os.environ.get("STRIPE_API_BASE")
         client = stripe.StripeClient(key, base_addresses={"api": base} if base else None)
-        params: dict[str, object] = {
+        params: AccountCreateParams = {
             "type": "express",
             "country": "US",
             "capabilities": {"card_payments": {"requested": True}, "transfers": {"requested": True}},
@@ -97,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         }
         if args.email:
             params["email"] = args.email
-        account = client.v1.accounts.create(params=params)  # type: ignore[arg-type]
+        account = client.v1.accounts.create(params=params)
         gigs = repository.set_teacher_account(args.teacher_id, str(account.id))
         print(f"teacher {args.teacher_id}: created {account.id}, set on gigs {gigs}")
     return 0

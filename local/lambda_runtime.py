@@ -80,7 +80,7 @@ def per_thread_current_event() -> None:
     class PerThreadMeta(type(BaseRouter)):  # type: ignore[misc]
         current_event = PerThread()  # written through the class: BaseRouter.current_event = event
 
-    BaseRouter.__class__ = PerThreadMeta
+    BaseRouter.__class__ = PerThreadMeta  # type: ignore[method-assign]  # a deliberate metaclass swap
 
 
 def load_handler(spec: FunctionSpec) -> Any:

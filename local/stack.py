@@ -144,8 +144,7 @@ class LocalStack:
         import stripe
 
         key = self.stripe_api_key or LOCAL_STRIPE_KEY
-        base = {"api": self.stripe_url} if self.stripe_url else None
-        return stripe.StripeClient(key, base_addresses=base)
+        return stripe.StripeClient(key, base_addresses={"api": self.stripe_url} if self.stripe_url else None)
 
     def create_tables(self) -> None:
         """Tables exactly as template.yaml defines them (keys, indexes, TTL)."""

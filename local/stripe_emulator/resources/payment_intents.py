@@ -346,11 +346,11 @@ def search(ctx: Context) -> dict[str, Any]:
         return True
 
     limit = params.get("limit") or 10
-    found = [pi for pi in ctx.state.newest_first("payment_intent") if matches(pi)]
+    matching = [pi for pi in ctx.state.newest_first("payment_intent") if matches(pi)]
     return {
         "object": "search_result",
-        "data": found[:limit],
-        "has_more": len(found) > limit,
+        "data": matching[:limit],
+        "has_more": len(matching) > limit,
         "next_page": None,
         "url": "/v1/payment_intents/search",
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import stripe
 
@@ -18,6 +18,16 @@ from linguaflex.errors import (
 from linguaflex.models.domain import IntentResult, NewCard
 from linguaflex.observability import tracer
 from linguaflex.ports import IntentRequest
+
+if TYPE_CHECKING:
+    from stripe.params import (
+        CustomerCreateParams,
+        PaymentIntentCreateParams,
+        PaymentIntentRetrieveParams,
+        PaymentIntentSearchParams,
+        PaymentMethodCreateParams,
+        RefundCreateParams,
+    )
 
 # Statuses of a PaymentIntent that a failed confirmation leaves behind.
 _FAILED_INTENT_STATUSES = {"requires_payment_method", "canceled"}
@@ -38,7 +48,7 @@ class StripeGateway:
 
     @tracer.capture_method(capture_response=False)
     def create_customer(self, student_id: int, idempotency_key: str) -> str:
-        params: dict[str, Any] = {
+        params: CustomerCreateParams = {
             "metadata": {"student_id": str(student_id)},
             "description": f"LinguaFlex student {student_id}",
         }
@@ -108,9 +118,11 @@ class StripeGateway:
         if request.destination_account_id:
             params["application_fee_amount"] = request.application_fee_cents
             params["transfer_data"] = {"destination": request.destination_account_id}
+        # cast: the SDK's TypedDict has no payment_method_data["card"] (raw card numbers)
+        typed_params = cast("PaymentIntentCreateParams", params)
         try:
             intent = self._call(
-                lambda options: self._stripe.v1.payment_intents.create(params, options), request.idempotency_key
+                lambda options: self._stripe.v1.payment_intents.create(typed_params, options), request.idempotency_key
             )
         except _IntentDeclined as declined:
             return declined.result
@@ -127,14 +139,14 @@ class StripeGateway:
 
     @tracer.capture_method(capture_response=False)
     def retrieve_intent(self, payment_intent_id: str) -> IntentResult:
-        params = {"expand": ["payment_method"]}
+        params: PaymentIntentRetrieveParams = {"expand": ["payment_method"]}
         intent = self._call(lambda options: self._stripe.v1.payment_intents.retrieve(payment_intent_id, params))
         return _intent_result(intent)
 
     @tracer.capture_method(capture_response=False)
     def find_intent_for_payment(self, payment_id: int) -> str | None:
         """For a payment whose create call never answered: did Stripe make its PaymentIntent?"""
-        params: dict[str, Any] = {"query": f"metadata['payment_id']:'{int(payment_id)}'", "limit": 1}
+        params: PaymentIntentSearchParams = {"query": f"metadata['payment_id']:'{int(payment_id)}'", "limit": 1}
         found = self._call(lambda options: self._stripe.v1.payment_intents.search(params))
         data = _plain(found).get("data") or []
         return str(data[0]["id"]) if data else None
@@ -146,7 +158,7 @@ class StripeGateway:
 
     @tracer.capture_method(capture_response=False)
     def refund(self, payment_intent_id: str, amount_cents: int, destination_charge: bool, idempotency_key: str) -> str:
-        params: dict[str, Any] = {"payment_intent": payment_intent_id, "amount": amount_cents}
+        params: RefundCreateParams = {"payment_intent": payment_intent_id, "amount": amount_cents}
         if destination_charge:
             params["reverse_transfer"] = True
             params["refund_application_fee"] = True
@@ -231,9 +243,9 @@ def card_rejection(message: str, code: str | None, decline_code: str | None) -> 
     return CardRejected(message, details)
 
 
-def _card_data(card: CheckedCard, cardholder_name: str | None) -> dict[str, Any]:
+def _card_data(card: CheckedCard, cardholder_name: str | None) -> PaymentMethodCreateParams:
     """The PaymentMethod create hash for a raw card (also PaymentIntent `payment_method_data`)."""
-    data: dict[str, Any] = {
+    data: PaymentMethodCreateParams = {
         "type": "card",
         "card": {
             "number": card.number,
