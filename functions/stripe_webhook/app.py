@@ -3,7 +3,8 @@
 from linguaflex import factory
 from linguaflex.http import build_app, lambda_handler_for, ok, route
 
-app = build_app(max_body_bytes=512 * 1024)  # Stripe events are larger than our requests
+# Stripe events are larger than our requests; the raw body is all we read, so no validation (no pydantic).
+app = build_app(max_body_bytes=512 * 1024, validation=False)
 
 
 @route(app, "POST", "/api/payments/stripe-webhook/")

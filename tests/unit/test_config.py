@@ -44,28 +44,59 @@ def test_hs256_without_a_secret_is_a_configuration_error():
         config.auth_settings_from_env({"JWT_MODE": "hs256"})
 
 
+class _SecretsManager:
+    """Stands in for the botocore client; moto's mock_aws would reset the local stack's in-process moto."""
+
+    def __init__(self, secrets):
+        self.secrets = secrets
+
+    def get_secret_value(self, SecretId):
+        return self.secrets[SecretId]
+
+
 def test_the_stripe_secret_is_read_from_secrets_manager(monkeypatch):
-    from moto import mock_aws
+    from linguaflex import aws_clients
 
-    from linguaflex.aws_clients import client
+    secrets = _SecretsManager(
+        {
+            "arn:text": {"SecretString": '{"api_key": "sk_test_from_secret", "webhook_secret": "whsec_x"}'},
+            "arn:binary": {"SecretBinary": b'{"api_key": "sk_test_binary"}'},
+            "arn:list": {"SecretString": '["not", "an", "object"]'},
+        }
+    )
+    monkeypatch.setattr(aws_clients, "client", lambda service: secrets)
 
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", raising=False)
-    client.cache_clear()
-    try:
-        with mock_aws():
-            arn = client("secretsmanager").create_secret(
-                Name="stripe", SecretString='{"api_key": "sk_test_from_secret", "webhook_secret": "whsec_x"}'
-            )["ARN"]
-            settings = config.settings_from_env({"STRIPE_SECRET_ARN": arn, "STRIPE_API_KEY": "sk_test_env"})
-            client("secretsmanager").put_secret_value(SecretId=arn, SecretString='["not", "an", "object"]')
-            with pytest.raises(ConfigurationError):
-                config.settings_from_env({"STRIPE_SECRET_ARN": arn})
-    finally:
-        client.cache_clear()
+    settings = config.settings_from_env({"STRIPE_SECRET_ARN": "arn:text", "STRIPE_API_KEY": "sk_test_env"})
+    binary = config.settings_from_env({"STRIPE_SECRET_ARN": "arn:binary"})
+    with pytest.raises(ConfigurationError):
+        config.settings_from_env({"STRIPE_SECRET_ARN": "arn:list"})
 
     assert settings.stripe_api_key.get_secret_value() == "sk_test_from_secret"
     assert settings.stripe_webhook_secret is not None
     assert settings.stripe_webhook_secret.get_secret_value() == "whsec_x"
+    assert binary.stripe_api_key.get_secret_value() == "sk_test_binary"
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"PLATFORM_FEE_BPS": "10001"},
+        {"PLATFORM_FEE_BPS": "-1"},
+        {"PLATFORM_FEE_BPS": "ten"},
+        {"DUPLICATE_PAYMENT_WINDOW_SECONDS": "-5"},
+        {"MAX_SAVED_CARDS": "1.5"},
+    ],
+)
+def test_out_of_range_or_malformed_numbers_are_configuration_errors(env):
+    with pytest.raises(ConfigurationError):
+        config.settings_from_env({"STRIPE_API_KEY": "sk_test_x", **env})
+
+
+def test_secrets_never_show_in_the_settings_repr():
+    settings = config.settings_from_env({"STRIPE_API_KEY": "sk_test_secret", "STRIPE_WEBHOOK_SECRET": "whsec_secret"})
+
+    assert "sk_test_secret" not in repr(settings)
+    assert "whsec_secret" not in repr(settings)
+    assert settings == config.settings_from_env(
+        {"STRIPE_API_KEY": "sk_test_secret", "STRIPE_WEBHOOK_SECRET": "whsec_secret"}
+    )

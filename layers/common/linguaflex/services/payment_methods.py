@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from linguaflex import rate_limits
 from linguaflex.cards import CheckedCard, check_card
@@ -10,10 +10,12 @@ from linguaflex.clock import contract_timestamp, utc_now_iso
 from linguaflex.config import Settings
 from linguaflex.errors import CardRejected, Conflict, NotFound, RateLimited
 from linguaflex.models.domain import Identity, NewCard, SavedCard, StudentProfile
-from linguaflex.models.requests import AddPaymentMethodRequest
 from linguaflex.observability import metrics
 from linguaflex.ports import PaymentGateway, PaymentsRepository
 from linguaflex.services.customers import ensure_customer
+
+if TYPE_CHECKING:  # listing cards must not import pydantic (see config.py)
+    from linguaflex.models.requests import AddPaymentMethodRequest
 
 
 class PaymentMethodService:
