@@ -150,6 +150,7 @@ def run_cold(bench: Bench, args: argparse.Namespace, results: dict[str, Any]) ->
     if "experiments" not in args.skip:
         log("cold: preparing a copy of the layer without .pyc (first run only)...")
         nopyc = coldstart.build_nopyc_layer()
+    coldstart.precompile_sources()
     variants = cold_variants(nopyc, "experiments" not in args.skip)
     env = bench.child_environment()
     log(f"cold: 1 importtime round + {args.runs} timed rounds of ours and the reference, then what-if pairs...")
