@@ -91,8 +91,6 @@ def cold_variants(nopyc: Path | None, experiments: bool) -> list[coldstart.Varia
         V("as deployed: tracing on (X-Ray patches)", "ProcessPaymentFunction", "ours", (), None, dict(tracing)),
         V("as deployed: tracing on (X-Ray patches)", "AuthorizerFunction", "ours", (), None, dict(tracing)),
         V("no X-Ray SDK (no-op tracer provider)", "ProcessPaymentFunction", "ours", ("stub_xray",)),
-        V("lazy Stripe gateway", "ListPaymentMethodsFunction", "ours", ("lazy_gateway",)),
-        V("no enable_validation", "ListPaymentMethodsFunction", "ours", ("no_validation",)),
     ]
     if nopyc is not None:
         variants.append(
@@ -206,10 +204,6 @@ def run_warm_experiments(
         "full handler": (bench.handler("ours", lst), lambda i: harness.methods_event(ours[i % len(ours)].user_id)),
         "without decorators (app.resolve)": (
             warm.load_variant(bench, lst, "no_decorators"),
-            lambda i: harness.methods_event(ours[i % len(ours)].user_id),
-        ),
-        "enable_validation=False": (
-            warm.load_variant(bench, lst, "no_validation"),
             lambda i: harness.methods_event(ours[i % len(ours)].user_id),
         ),
         "service only (no resolver)": (

@@ -69,33 +69,6 @@ def _stub_xray() -> None:
     sys.modules["aws_xray_sdk.core"] = core
 
 
-def _no_validation() -> None:
-    """The resolver without enable_validation (only for routes that take no typed parameters)."""
-    import linguaflex.http as http
-
-    original = http.APIGatewayHttpResolver
-
-    def resolver(**kwargs: Any) -> Any:
-        kwargs["enable_validation"] = False
-        return original(**kwargs)
-
-    http.APIGatewayHttpResolver = resolver  # type: ignore[assignment,misc]
-
-
-def _lazy_gateway() -> None:
-    """Build the Stripe gateway (and import stripe) only when a Stripe call is made."""
-    from linguaflex import factory
-
-    real = factory.gateway
-
-    class LazyGateway:
-        def __getattr__(self, name: str) -> Any:
-            return getattr(real(), name)
-
-    lazy = LazyGateway()
-    factory.gateway = lambda: lazy  # type: ignore[assignment]
-
-
 def peak_rss_kb() -> int:
     """VmHWM: this process's own peak since exec (ru_maxrss would carry the parent's over fork + exec)."""
     try:
@@ -123,10 +96,8 @@ def _tracer_botocore_only() -> None:
 
 BEFORE_IMPORT = {
     "stub_xray": _stub_xray,
-    "no_validation": _no_validation,
     "tracer_botocore_only": _tracer_botocore_only,
 }
-AFTER_IMPORT = {"lazy_gateway": _lazy_gateway}
 
 
 def _warm_requests(handler: Any, spec: dict[str, Any]) -> dict[str, Any]:
@@ -188,9 +159,6 @@ def main() -> None:
     module = importlib.import_module(spec["module"])
     handler = getattr(module, spec.get("handler", "lambda_handler"))
     imported = time.perf_counter()
-    for name in patches:
-        if name in AFTER_IMPORT:
-            AFTER_IMPORT[name]()
     response = handler(spec["event"], Context(spec["function"]))
     invoked = time.perf_counter()
     if profiler is not None:

@@ -296,20 +296,6 @@ def _mode(values: list[int]) -> int | None:
 
 def load_variant(bench: h.Bench, function: str, variant: str) -> Any:
     """Ours, loaded fresh, with one thing changed (in this process only)."""
-    import linguaflex.http as http
-
-    if variant == "no_validation":
-        original = http.APIGatewayHttpResolver
-
-        def resolver(**kwargs: Any) -> Any:
-            kwargs["enable_validation"] = False
-            return original(**kwargs)
-
-        http.APIGatewayHttpResolver = resolver  # type: ignore[assignment,misc]
-        try:
-            return bench.load("ours", function)
-        finally:
-            http.APIGatewayHttpResolver = original  # type: ignore[misc]
     module = bench.load_module("ours", function)
     if variant == "no_decorators":
         return lambda event, context: module.app.resolve(event, context)
