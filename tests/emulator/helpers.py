@@ -12,6 +12,29 @@ from typing import Any
 # Confirming server-side without return_url needs redirects off (see test_return_url_required_...).
 CARDS_ONLY = {"automatic_payment_methods": {"enabled": True, "allow_redirects": "never"}}
 
+_NOT_A_CARD_NUMBER = "Your card number is not a valid credit card number."
+_BAD_CVC = "Your card's security code is invalid."
+# Raw card data Stripe refuses before anything is created, wherever it is sent (PaymentMethod create or a
+# PaymentIntent's payment_method_data): (number, exp_month, exp_year, cvc, code, message, field).
+INVALID_RAW_CARDS = [
+    ("4242424242424241", 12, 2034, "123", "incorrect_number", "Your card number is incorrect.", "number"),
+    ("4242abcd", 12, 2034, "123", "invalid_number", _NOT_A_CARD_NUMBER, "number"),
+    ("4242", 12, 2034, "123", "invalid_number", _NOT_A_CARD_NUMBER, "number"),
+    (
+        "4242424242424242",
+        13,
+        2034,
+        "123",
+        "invalid_expiry_month",
+        "Your card's expiration month is invalid.",
+        "exp_month",
+    ),
+    ("4242424242424242", 12, 2001, "123", "invalid_expiry_year", "Your card's expiration year is invalid.", "exp_year"),
+    ("4242424242424242", 12, 2034, "99", "invalid_cvc", _BAD_CVC, "cvc"),
+    ("378282246310005", 12, 2034, "123", "invalid_cvc", _BAD_CVC, "cvc"),
+]
+INVALID_RAW_CARD_FIELDS = ("number", "exp_month", "exp_year", "cvc", "code", "message", "field")
+
 
 def event_types_about(client: Any, object_id: str, limit: int = 30) -> list[str]:
     """Types of the recent events whose object is, or belongs to, `object_id` (oldest first)."""

@@ -7,7 +7,7 @@ import re
 import pytest
 import stripe
 
-from .helpers import event_types_about
+from .helpers import INVALID_RAW_CARD_FIELDS, INVALID_RAW_CARDS, event_types_about
 
 SUCCESS_CARDS = [
     ("pm_card_visa", "visa", "4242", "credit"),
@@ -191,40 +191,10 @@ def test_raw_card_numbers_create_payment_methods(client: stripe.StripeClient, nu
 
 
 @pytest.mark.emulator_only
-@pytest.mark.parametrize(
-    ("number", "exp_month", "exp_year", "cvc", "code", "message"),
-    [
-        ("4242424242424241", 12, 2034, "123", "incorrect_number", "Your card number is incorrect."),
-        (
-            "4242abcd",
-            12,
-            2034,
-            "123",
-            "invalid_number",
-            "Your card number is not a valid credit card number.",
-        ),
-        ("4242", 12, 2034, "123", "invalid_number", "Your card number is not a valid credit card number."),
-        (
-            "4242424242424242",
-            13,
-            2034,
-            "123",
-            "invalid_expiry_month",
-            "Your card's expiration month is invalid.",
-        ),
-        (
-            "4242424242424242",
-            12,
-            2001,
-            "123",
-            "invalid_expiry_year",
-            "Your card's expiration year is invalid.",
-        ),
-        ("4242424242424242", 12, 2034, "99", "invalid_cvc", "Your card's security code is invalid."),
-        ("378282246310005", 12, 2034, "123", "invalid_cvc", "Your card's security code is invalid."),
-    ],
-)
-def test_invalid_raw_card_data_is_a_402_card_error(client, number, exp_month, exp_year, cvc, code, message) -> None:
+@pytest.mark.parametrize(INVALID_RAW_CARD_FIELDS, INVALID_RAW_CARDS)
+def test_invalid_raw_card_data_is_a_402_card_error(
+    client, number, exp_month, exp_year, cvc, code, message, field
+) -> None:
     with pytest.raises(stripe.CardError) as raised:
         _create_raw(client, number, exp_month, exp_year, cvc)
 
@@ -234,7 +204,7 @@ def test_invalid_raw_card_data_is_a_402_card_error(client, number, exp_month, ex
         code,
         message,
     )
-    assert raised.value.error.param.startswith("card[")
+    assert raised.value.error.param == f"card[{field}]"
 
 
 @pytest.mark.emulator_only

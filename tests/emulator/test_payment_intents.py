@@ -9,7 +9,7 @@ import re
 import pytest
 import stripe
 
-from .helpers import event_types_about
+from .helpers import INVALID_RAW_CARD_FIELDS, INVALID_RAW_CARDS, event_types_about
 
 
 def test_create_without_payment_method_requires_one(client: stripe.StripeClient) -> None:
@@ -473,41 +473,16 @@ def test_payment_method_data_used_without_customer_cannot_be_reused(client, pay)
 
 
 @pytest.mark.emulator_only
-@pytest.mark.parametrize(
-    ("number", "exp_month", "exp_year", "cvc", "code", "message", "param"),
-    [
-        ("4242424242424241", 12, 2034, "123", "incorrect_number", "Your card number is incorrect.", "number"),
-        ("4242", 12, 2034, "123", "invalid_number", "Your card number is not a valid credit card number.", "number"),
-        (
-            "4242424242424242",
-            13,
-            2034,
-            "123",
-            "invalid_expiry_month",
-            "Your card's expiration month is invalid.",
-            "exp_month",
-        ),
-        (
-            "4242424242424242",
-            12,
-            2001,
-            "123",
-            "invalid_expiry_year",
-            "Your card's expiration year is invalid.",
-            "exp_year",
-        ),
-        ("378282246310005", 12, 2034, "123", "invalid_cvc", "Your card's security code is invalid.", "cvc"),
-    ],
-)
+@pytest.mark.parametrize(INVALID_RAW_CARD_FIELDS, INVALID_RAW_CARDS)
 def test_invalid_raw_card_in_payment_method_data_is_refused_before_the_intent(
-    client, emulator, number, exp_month, exp_year, cvc, code, message, param
+    client, emulator, number, exp_month, exp_year, cvc, code, message, field
 ) -> None:
     with pytest.raises(stripe.CardError) as raised:
         _pay_with_data(client, _card_data(number, exp_month, exp_year, cvc))
 
     error = raised.value.error
     assert (raised.value.http_status, error.type, error.code, error.message) == (402, "card_error", code, message)
-    assert error.param == f"payment_method_data[card][{param}]"
+    assert error.param == f"payment_method_data[card][{field}]"
     assert "payment_intent" not in raised.value.json_body["error"]
     assert emulator.events("payment_intent.created") == []
     assert client.v1.payment_methods.list().data == []
