@@ -8,8 +8,8 @@ from typing import Any
 from linguaflex.config import get_settings
 
 
-@lru_cache(maxsize=1)
 def dynamodb_client() -> Any:
+    """One per container (cached in `aws_clients`), shared by the repository and the idempotency layer."""
     from linguaflex.aws_clients import client
 
     return client("dynamodb")
@@ -123,6 +123,5 @@ def reset() -> None:
     from linguaflex.auth_config import get_auth_settings
     from linguaflex.aws_clients import client
 
-    cached = (client, dynamodb_client, repository, _gateway_for, idempotent_runner, get_settings, get_auth_settings)
-    for function in cached:
-        function.cache_clear()
+    for cached in (client, repository, _gateway_for, idempotent_runner, get_settings, get_auth_settings):
+        cached.cache_clear()

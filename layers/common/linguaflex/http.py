@@ -88,7 +88,7 @@ def body_problem(event: Mapping[str, Any], max_body_bytes: int) -> tuple[int, st
 
 def build_app(max_body_bytes: int = MAX_BODY_BYTES, validation: bool = True) -> APIGatewayHttpResolver:
     """`validation=False` for functions whose routes take no body or query model: Powertools' validation
-    imports pydantic, about 100 ms of their cold start. Their path ids then go through `path_id`."""
+    imports pydantic (see config.py). Their path ids then go through `path_id`."""
     app = PaymentsResolver(max_body_bytes, enable_validation=validation)
 
     @app.exception_handler(errors.DomainError)

@@ -10,7 +10,7 @@ from typing import Generic, TypeVar
 from linguaflex.errors import ConfigurationError
 
 T = TypeVar("T")
-SETTINGS_MAX_AGE_SECONDS = 300  # as Powertools caches the secrets: a rotated secret is picked up within 5 min
+SETTINGS_MAX_AGE_SECONDS = 300  # a rotated secret is picked up within 5 minutes
 
 
 class Refreshing(Generic[T]):
@@ -34,7 +34,7 @@ class Refreshing(Generic[T]):
 
 def secret_json(env: Mapping[str, str], arn_var: str) -> dict[str, str]:
     """Secrets Manager holds a JSON object. Read through botocore, not Powertools' parameters, whose
-    import pulls in boto3 (~100 ms of cold start); `Refreshing` already caches it for 5 minutes."""
+    import pulls in boto3 (see aws_clients.py); `Refreshing` already caches it for 5 minutes."""
     arn = env.get(arn_var)
     if not arn:
         return {}

@@ -1,7 +1,7 @@
 """DynamoDB attribute values for the types we store: str, int, bool, None, maps and lists.
 
 boto3's TypeSerializer would do this, but importing anything from boto3 imports boto3 itself, and with it
-s3transfer and its thread pools: about 100 ms of every cold start, for nothing we use. Numbers come back
+s3transfer and its thread pools (see aws_clients.py), for nothing we use. Numbers come back
 as int when integral (all our amounts are integer cents), never as Decimal.
 """
 
