@@ -409,13 +409,10 @@ class DynamoRepository:
         extra_condition: str | None = None,
         extra_values: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        names = {"#status": "status"}
-        values: dict[str, Any] = {":to": {"S": to_status.value}, **(extra_values or {})}
-        sets = ["#status = :to"]
-        for index, (name, value) in enumerate(fields.items()):
-            names[f"#f{index}"] = name
-            values[f":f{index}"] = items.to_attr(value)
-            sets.append(f"#f{index} = :f{index}")
+        field_sets, field_names, field_values = _assignments(fields)
+        names = {"#status": "status", **field_names}
+        values: dict[str, Any] = {":to": {"S": to_status.value}, **(extra_values or {}), **field_values}
+        sets = ["#status = :to", *field_sets]
         allowed = []
         for index, status in enumerate(sorted(from_statuses)):
             values[f":from{index}"] = {"S": status.value}
@@ -526,17 +523,15 @@ class DynamoRepository:
         self, request: RefundRequest, to_status: RefundRequestStatus, **fields: Any
     ) -> RefundRequest:
         """pending -> approved | denied, closing the per-payment guard in the same transaction."""
-        names = {"#status": "status"}
+        field_sets, field_names, field_values = _assignments(fields)
+        names = {"#status": "status", **field_names}
         values: dict[str, Any] = {
             ":to": {"S": to_status.value},
             ":pending": {"S": RefundRequestStatus.PENDING.value},
             ":sk": {"S": f"{to_status.value}#{request.created_at}#{request.request_id:012d}"},
+            **field_values,
         }
-        sets = ["#status = :to", "gsi2sk = :sk"]
-        for index, (name, value) in enumerate(fields.items()):
-            names[f"#f{index}"] = name
-            values[f":f{index}"] = items.to_attr(value)
-            sets.append(f"#f{index} = :f{index}")
+        sets = ["#status = :to", "gsi2sk = :sk", *field_sets]
         try:
             self._db.transact_write_items(
                 TransactItems=[
@@ -617,6 +612,16 @@ class DynamoRepository:
             raise _translate(exc) from exc
         except BotoCoreError as exc:
             raise StorageUnavailable() from exc
+
+
+def _assignments(fields: dict[str, Any]) -> tuple[list[str], dict[str, str], dict[str, Any]]:
+    """`#fN = :fN` for each field to SET, with the names and values it refers to."""
+    sets, names, values = [], {}, {}
+    for index, (name, value) in enumerate(fields.items()):
+        names[f"#f{index}"] = name
+        values[f":f{index}"] = items.to_attr(value)
+        sets.append(f"#f{index} = :f{index}")
+    return sets, names, values
 
 
 def _count(found: dict[str, dict[str, Any]], counter: RateWindow | None) -> int:

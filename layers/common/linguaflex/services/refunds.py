@@ -24,12 +24,7 @@ class Refunds:
         self._gateway = gateway
 
     def refund(self, payment: Payment, amount_cents: int, idempotency_key: str) -> Payment:
-        remaining = payment.amount_cents - payment.refunded_cents
-        if amount_cents <= 0 or amount_cents > remaining:
-            raise InvalidRequest(
-                "Refund amount exceeds what remains refundable",
-                {"amount": f"must be between 0.01 and {to_decimal_amount(remaining):.2f}"},
-            )
+        _require_refundable(payment, amount_cents)
         if payment.status not in REFUNDABLE_NOW or not payment.payment_intent_id:
             raise Conflict(f"A payment that is {payment.status.value} cannot be refunded")
         pending = self._repository.move_payment(
@@ -92,13 +87,8 @@ class RefundRequestService:
 
     def approve(self, identity: Identity, request_id: int, amount: Decimal | None) -> dict[str, Any]:
         request, payment = self._pending(request_id)
-        remaining = payment.amount_cents - payment.refunded_cents
-        amount_cents = to_cents(amount) if amount is not None else remaining
-        if amount_cents <= 0 or amount_cents > remaining:
-            raise InvalidRequest(
-                "Refund amount exceeds what remains refundable",
-                {"amount": f"must be between 0.01 and {to_decimal_amount(remaining):.2f}"},
-            )
+        amount_cents = to_cents(amount) if amount is not None else payment.amount_cents - payment.refunded_cents
+        _require_refundable(payment, amount_cents)
         decided = self._repository.decide_refund_request(
             request,
             RefundRequestStatus.APPROVED,
@@ -126,6 +116,15 @@ class RefundRequestService:
         if payment is None:
             raise NotFound("Payment not found")
         return request, payment
+
+
+def _require_refundable(payment: Payment, amount_cents: int) -> None:
+    remaining = payment.amount_cents - payment.refunded_cents
+    if amount_cents <= 0 or amount_cents > remaining:
+        raise InvalidRequest(
+            "Refund amount exceeds what remains refundable",
+            {"amount": f"must be between 0.01 and {to_decimal_amount(remaining):.2f}"},
+        )
 
 
 def _status(value: str | None) -> RefundRequestStatus | None:

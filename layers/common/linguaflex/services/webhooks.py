@@ -6,7 +6,7 @@ from typing import Any
 
 from linguaflex.clock import utc_now_iso
 from linguaflex.errors import Conflict, InvalidRequest
-from linguaflex.models.domain import IntentResult, Payment, PaymentStatus
+from linguaflex.models.domain import Payment, PaymentStatus
 from linguaflex.observability import logger, metrics
 from linguaflex.ports import PaymentGateway, PaymentsRepository
 from linguaflex.services.settlement import Settlement, record_refund_total
@@ -65,21 +65,19 @@ class WebhookService:
             return self._on_detached(obj)
         return False  # acknowledged, nothing to do
 
-    def _payment_of_charge(self, charge_id: str) -> tuple[Payment | None, IntentResult]:
-        intent = self._gateway.retrieve_charge_intent(charge_id)
-        payment_id = intent.metadata.get("payment_id", "")
-        payment = self._repository.get_payment(int(payment_id)) if payment_id.isdigit() else None
-        return payment, intent
+    def _payment_of_charge(self, charge_id: str) -> Payment | None:
+        payment_id = self._gateway.retrieve_charge_intent(charge_id).metadata.get("payment_id", "")
+        return self._repository.get_payment(int(payment_id)) if payment_id.isdigit() else None
 
     def _on_refund(self, charge: dict[str, Any]) -> bool:
-        payment, _ = self._payment_of_charge(str(charge["id"]))
+        payment = self._payment_of_charge(str(charge["id"]))
         if payment is None:
             return False
         record_refund_total(self._repository, payment, int(charge.get("amount_refunded") or 0))
         return True
 
     def _on_dispute(self, dispute: dict[str, Any]) -> bool:
-        payment, _ = self._payment_of_charge(str(dispute["charge"]))
+        payment = self._payment_of_charge(str(dispute["charge"]))
         if payment is None:
             return False
         try:
